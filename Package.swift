@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Meterbook",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Meterbook", targets: ["Meterbook"]),
+        .library(name: "MeterbookSimulator", targets: ["MeterbookSimulator"]),
+        .executable(name: "meterbook", targets: ["MeterbookCLI"]),
+        .executable(name: "meterbook-benchmark", targets: ["MeterbookBenchmark"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // libcurl, with typed wrappers for its variadic setopt/getinfo.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // The outbound HTTP transport: libcurl's multi interface on a dedicated thread.
+        .target(
+            name: "MeterbookTransport",
+            dependencies: ["CCurl"]
+        ),
+        // The core library: endpoints, auth, provider adapters, pricing, client, recorder, store.
+        .target(
+            name: "Meterbook",
+            dependencies: [
+                "MeterbookTransport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        // A simulated Azure OpenAI / Foundry / Claude-on-Foundry upstream on loopback (demo, tests, benchmarks).
+        .target(
+            name: "MeterbookSimulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
+            name: "MeterbookCLI",
+            dependencies: [
+                "Meterbook",
+                "MeterbookSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "MeterbookBenchmark",
+            dependencies: ["Meterbook", "MeterbookSimulator"]
+        ),
+        .testTarget(
+            name: "MeterbookTransportTests",
+            dependencies: ["MeterbookTransport", "MeterbookSimulator"]
+        ),
+        .testTarget(
+            name: "MeterbookTests",
+            dependencies: ["Meterbook", "MeterbookSimulator"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

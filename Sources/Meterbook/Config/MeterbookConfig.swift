@@ -1,0 +1,112 @@
+import Foundation
+import TOMLKit
+
+/// `meterbook.toml`: deployment-to-model mappings and price overrides. Every section is optional, and
+/// sections other commands add (proxy upstreams, retention) are ignored here.
+///
+/// ```toml
+/// [deployments.prod-chat]
+/// model = "gpt-4o"          # what the deployment serves, when responses do not say
+/// data_zone = true          # Data Zone deployment: Global price × 1.10
+///
+/// [prices."gpt-4o"]         # USD per million tokens; replaces the built-in row
+/// input = 2.25
+/// cached_input = 1.10
+/// output = 9.00
+/// ```
+public struct MeterbookConfig: Sendable, Equatable {
+    public struct Deployment: Sendable, Equatable {
+        public var model: String?
+        public var dataZone: Bool
+    }
+
+    public var deployments: [String: Deployment] = [:]
+    public var prices: [ModelPrice] = []
+    /// The file this came from, when any.
+    public var path: String?
+
+    public init() {}
+
+    public var costPolicy: CostPolicy {
+        CostPolicy(
+            prices: PriceTable(overrides: prices),
+            deploymentModels: deployments.compactMapValues(\.model),
+            dataZoneDeployments: Set(deployments.filter { $0.value.dataZone }.keys)
+        )
+    }
+
+    /// Where the config is: `--config`, else `$METERBOOK_CONFIG`, else `meterbook.toml` beside the database.
+    /// `required` is true when the user named the file, so a missing one is an error.
+    public static func location(explicit: String?, databasePath: String,
+                                environment: [String: String] = ProcessInfo.processInfo.environment) -> (path: String, required: Bool) {
+        if let explicit, !explicit.isEmpty { return (StoreLocation.expand(explicit), true) }
+        if let fromEnvironment = environment["METERBOOK_CONFIG"], !fromEnvironment.isEmpty { return (StoreLocation.expand(fromEnvironment), true) }
+        let folder = (databasePath as NSString).deletingLastPathComponent
+        return ((folder as NSString).appendingPathComponent("meterbook.toml"), false)
+    }
+
+    /// Loads the config at `path`; a missing optional file gives the empty config.
+    public static func load(path: String, required: Bool) throws -> MeterbookConfig {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if required { throw ConfigError("No config file at \(path): create it or drop --config / METERBOOK_CONFIG.") }
+            return MeterbookConfig()
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError("Could not read the config file \(path): check its permissions.")
+        }
+        var config = try parse(text, source: path)
+        config.path = path
+        return config
+    }
+
+    /// Parses TOML text; `source` names it in error messages.
+    public static func parse(_ text: String, source: String = "config") throws -> MeterbookConfig {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError("\(source):\(error.source.begin.line): \(error.description). Fix the TOML syntax there.")
+        } catch {
+            throw ConfigError("\(source) is not valid TOML: \(error). Fix the syntax.")
+        }
+        var config = MeterbookConfig()
+        if let deployments = table["deployments"]?.table {
+            for (name, value) in deployments {
+                guard let entry = value.table else {
+                    throw ConfigError("\(source): [deployments.\(name)] must be a table, e.g. model = \"gpt-4o\".")
+                }
+                config.deployments[name] = Deployment(model: entry["model"]?.string, dataZone: entry["data_zone"]?.bool ?? false)
+            }
+        }
+        if let prices = table["prices"]?.table {
+            for (model, value) in prices {
+                guard let entry = value.table else {
+                    throw ConfigError("\(source): [prices.\"\(model)\"] must be a table, e.g. input = 2.5 and output = 10.")
+                }
+                func number(_ key: String) throws -> Double? {
+                    guard let raw = entry[key] else { return nil }
+                    if let double = raw.double { return double }
+                    if let int = raw.int { return Double(int) }
+                    throw ConfigError("\(source): prices.\"\(model)\".\(key) must be a number of USD per million tokens.")
+                }
+                var price = ModelPrice(
+                    model: model, input: try number("input"), cachedInput: try number("cached_input"),
+                    cacheWrite5m: try number("cache_write_5m"), cacheWrite1h: try number("cache_write_1h"),
+                    cacheRead: try number("cache_read"), output: try number("output"),
+                    longContextMultiplierInput: try number("long_context_multiplier_input"),
+                    longContextMultiplierOutput: try number("long_context_multiplier_output"), source: "config"
+                )
+                price.longContextThreshold = try number("long_context_threshold").map { Int($0) }
+                config.prices.append(price)
+            }
+        }
+        return config
+    }
+}
+
+/// A config file that cannot be used; the message names the file and the fix.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,207 @@
+import Foundation
+
+/// Reads what matters for metering out of one attempt's response: usage, model, response id, and errors,
+/// from a whole JSON body or from SSE events as they arrive. A value type with no I/O.
+public struct ResponseAnalyzer: Sendable {
+    public let api: APIKind
+    public let provider: Provider
+
+    public private(set) var usage: TokenUsage?
+    public private(set) var model: String?
+    public private(set) var responseID: String?
+    /// The error reported in the body or stream, if any.
+    public private(set) var error: ServiceError?
+    /// Whether a stream reached its terminal event (`[DONE]`, `response.completed`/`incomplete`/`failed`, `message_stop`).
+    public private(set) var reachedEnd = false
+
+    /// Anthropic stream usage so far (JSON text): `message_start` usage overwritten by non-null `message_delta` fields.
+    private var anthropicUsageJSON: String?
+
+    public init(api: APIKind, provider: Provider) {
+        self.api = api
+        self.provider = provider
+    }
+
+    /// What one stream event meant.
+    public struct EventEffect: Sendable, Equatable {
+        /// The event carried generated content (text, tool-call arguments): the first one sets `ttft_ms`.
+        public var isContent = false
+        /// The event reported an error (the SDKs raise at this point).
+        public var isError = false
+    }
+
+    // MARK: Whole bodies
+
+    /// The verdict on a complete 2xx body.
+    public enum BodyVerdict: Sendable, Equatable {
+        case ok
+        case invalid(ServiceError)
+    }
+
+    /// Analyses a complete non-streaming 2xx body.
+    public mutating func analyze(body: Data) -> BodyVerdict {
+        guard let object = JSONValue.object(body) else {
+            let problem = ServiceError(
+                type: "invalid_response", code: "malformed_json",
+                message: "The \(api.rawValue) response is not valid JSON (\(body.count) bytes; truncated or not JSON): \(ServiceError.preview(body))"
+            )
+            error = problem
+            return .invalid(problem)
+        }
+        if let missing = missingField(in: object) {
+            let problem = ServiceError(
+                type: "invalid_response", code: "unexpected_shape",
+                message: "The \(api.rawValue) response has no `\(missing)`: not what the API returns. Body: \(ServiceError.preview(body))"
+            )
+            error = problem
+            takeIdentity(from: object)
+            return .invalid(problem)
+        }
+        takeIdentity(from: object)
+        if let usageObject = JSONValue.dict(object["usage"]) {
+            usage = parseUsage(usageObject, raw: JSONSpan.rawValue(at: ["usage"], in: body))
+        }
+        return .ok
+    }
+
+    private func missingField(in object: [String: Any]) -> String? {
+        switch api {
+        case .chatCompletions: return object["choices"] is [Any] ? nil : "choices"
+        case .embeddings: return object["data"] is [Any] ? nil : "data"
+        case .messages: return object["content"] is [Any] ? nil : "content"
+        case .responses: return object["output"] is [Any] || object["id"] is String ? nil : "output"
+        default: return nil
+        }
+    }
+
+    private mutating func takeIdentity(from object: [String: Any]) {
+        if let id = JSONValue.string(object["id"]), !id.isEmpty { responseID = id }
+        if let name = JSONValue.string(object["model"]), !name.isEmpty { model = name }
+    }
+
+    private func parseUsage(_ object: [String: Any], raw: String?) -> TokenUsage {
+        provider.isAnthropic || api == .messages
+            ? TokenUsage.anthropic(object, raw: raw)
+            : TokenUsage.openAI(object, raw: raw)
+    }
+
+    // MARK: Streams
+
+    /// Analyses one SSE event of a streaming 2xx response.
+    public mutating func consume(_ event: SSEEvent) -> EventEffect {
+        if api == .messages || provider.isAnthropic {
+            return consumeAnthropic(event)
+        }
+        if api == .chatCompletions {
+            return consumeChat(event)
+        }
+        return consumeResponses(event)
+    }
+
+    private mutating func consumeChat(_ event: SSEEvent) -> EventEffect {
+        var effect = EventEffect()
+        if event.data == "[DONE]" {
+            reachedEnd = true
+            return effect
+        }
+        guard let chunk = JSONValue.object(event.data) else { return effect }
+        if let problem = JSONValue.dict(chunk["error"]) {
+            error = ServiceError.fromErrorObject(problem)
+            effect.isError = true
+            return effect
+        }
+        // Azure's first chunk can carry only prompt_filter_results with an empty id and model.
+        if responseID == nil, let id = JSONValue.string(chunk["id"]), !id.isEmpty { responseID = id }
+        if model == nil, let name = JSONValue.string(chunk["model"]), !name.isEmpty { model = name }
+        if let usageObject = JSONValue.dict(chunk["usage"]) {
+            usage = TokenUsage.openAI(usageObject, raw: JSONSpan.rawValue(at: ["usage"], in: Data(event.data.utf8)))
+        }
+        if let choices = chunk["choices"] as? [Any] {
+            for case let choice as [String: Any] in choices {
+                guard let delta = JSONValue.dict(choice["delta"]) else { continue }
+                if let text = delta["content"] as? String, !text.isEmpty { effect.isContent = true }
+                if let refusal = delta["refusal"] as? String, !refusal.isEmpty { effect.isContent = true }
+                if let calls = delta["tool_calls"] as? [Any], !calls.isEmpty { effect.isContent = true }
+            }
+        }
+        return effect
+    }
+
+    private mutating func consumeResponses(_ event: SSEEvent) -> EventEffect {
+        var effect = EventEffect()
+        guard let payload = JSONValue.object(event.data) else { return effect }
+        let type = JSONValue.string(payload["type"]) ?? event.event ?? ""
+        switch type {
+        case "response.created", "response.queued", "response.in_progress":
+            if let response = JSONValue.dict(payload["response"]) { takeIdentity(from: response) }
+        case "response.completed", "response.incomplete", "response.failed":
+            reachedEnd = true
+            if let response = JSONValue.dict(payload["response"]) {
+                takeIdentity(from: response)
+                if let usageObject = JSONValue.dict(response["usage"]) {
+                    usage = TokenUsage.openAI(usageObject, raw: JSONSpan.rawValue(at: ["response", "usage"], in: Data(event.data.utf8)))
+                }
+                if type == "response.failed" {
+                    let problem = JSONValue.dict(response["error"])
+                    error = ServiceError(
+                        type: "response.failed",
+                        code: JSONValue.string(problem?["code"]) ?? "failed",
+                        message: JSONValue.string(problem?["message"]) ?? "The response failed."
+                    )
+                    effect.isError = true
+                }
+            }
+        case "error":
+            error = ServiceError(
+                type: JSONValue.string(payload["type"]) ?? "error",
+                code: JSONValue.string(payload["code"]),
+                message: JSONValue.string(payload["message"])
+            )
+            if let nested = JSONValue.dict(payload["error"]) { error = ServiceError.fromErrorObject(nested) }
+            effect.isError = true
+        default:
+            if type.hasSuffix(".delta"), let delta = payload["delta"] as? String, !delta.isEmpty {
+                effect.isContent = true
+            }
+        }
+        return effect
+    }
+
+    private mutating func consumeAnthropic(_ event: SSEEvent) -> EventEffect {
+        var effect = EventEffect()
+        guard let payload = JSONValue.object(event.data) else { return effect }
+        let type = JSONValue.string(payload["type"]) ?? event.event ?? ""
+        switch type {
+        case "message_start":
+            if let message = JSONValue.dict(payload["message"]) {
+                takeIdentity(from: message)
+                if let start = JSONValue.dict(message["usage"]) { mergeAnthropicUsage(start) }
+            }
+        case "message_delta":
+            if let delta = JSONValue.dict(payload["usage"]) { mergeAnthropicUsage(delta) }
+        case "content_block_delta":
+            if let delta = JSONValue.dict(payload["delta"]) {
+                let text = (delta["text"] as? String) ?? (delta["partial_json"] as? String) ?? (delta["thinking"] as? String)
+                if let text, !text.isEmpty { effect.isContent = true }
+            }
+        case "message_stop":
+            reachedEnd = true
+        case "error":
+            let problem = JSONValue.dict(payload["error"]) ?? [:]
+            error = ServiceError.fromErrorObject(problem)
+            effect.isError = true
+        default:
+            break
+        }
+        return effect
+    }
+
+    private mutating func mergeAnthropicUsage(_ update: [String: Any]) {
+        var merged = anthropicUsageJSON.flatMap(JSONValue.object) ?? [:]
+        for (key, value) in update where !(value is NSNull) {
+            merged[key] = value
+        }
+        anthropicUsageJSON = JSONValue.text(merged)
+        usage = TokenUsage.anthropic(merged, raw: anthropicUsageJSON)
+    }
+}

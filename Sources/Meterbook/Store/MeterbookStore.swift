@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The SQLite database of attempts: WAL mode, versioned schema, batched inserts.
+///
+/// Safe to share between threads and tasks; several processes may write one file at once
+/// (WAL plus a busy timeout, and IMMEDIATE write transactions so writers queue instead of deadlocking).
+public final class MeterbookStore: Sendable {
+    public enum Mode: Sendable {
+        /// Create the file (0600, folder 0700) and its schema when missing.
+        case readWrite
+        /// Never create: a missing file is an error (read commands).
+        case readOnly
+    }
+
+    public let path: String
+    /// GRDB's pool serialises writes and runs reads concurrently.
+    let pool: DatabasePool
+
+    public init(path: String, mode: Mode = .readWrite, busyTimeout: TimeInterval = 10) throws {
+        self.path = path
+        let fileManager = FileManager.default
+        let exists = fileManager.fileExists(atPath: path)
+        if !exists {
+            guard mode == .readWrite else {
+                throw StoreError(.missing, "No Meterbook database at \(path): record calls first (meterbook demo, meterbook call, meterbook proxy) or point --db / METERBOOK_DB at one.")
+            }
+            try Self.createFile(at: path)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.writeWithoutTransaction { db in
+                try Self.checkIsMeterbook(db, path: path)
+                try db.inTransaction(.immediate) {
+                    try Schema.migrate(db, path: path)
+                    return .commit
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError(.notMeterbook, "\(path) is not a Meterbook database (not SQLite at all): pass --db with the path of a Meterbook database.")
+        } catch {
+            throw StoreError(.sqlite, "Could not open \(path): \(error.localizedDescription)")
+        }
+    }
+
+    private static func createFile(at path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+                )
+            }
+        } catch {
+            throw StoreError(.cannotCreate, "Could not create the folder \(folder) for the database: \(error.localizedDescription). Pass --db with a writable path.")
+        }
+        // Created 0600 before SQLite opens it; SQLite gives the -wal and -shm files the same mode.
+        let descriptor = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw StoreError(.cannotCreate, "Could not create the database \(path): \(reason). Pass --db with a writable path.")
+        }
+        close(descriptor)
+    }
+
+    private static func checkIsMeterbook(_ db: Database, path: String) throws {
+        let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        if applicationID == Schema.applicationID { return }
+        let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+        if applicationID != 0 || tables > 0 {
+            throw StoreError(.notMeterbook, "\(path) is an SQLite database but not a Meterbook one: pass --db with the path of a Meterbook database.")
+        }
+        try db.execute(sql: "PRAGMA journal_mode = WAL")
+    }
+
+    /// Reads with a GRDB database connection.
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    /// Writes in one IMMEDIATE transaction.
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.write(body)
+    }
+}
+
+extension MeterbookStore {
+    /// Inserts attempts in one transaction, binding values straight onto a cached prepared statement
+    /// (building GRDB `StatementArguments` per row costs more than the insert itself).
+    public func insert(_ records: [AttemptRecord]) throws {
+        guard !records.isEmpty else { return }
+        try pool.write { db in
+            let statement = try db.cachedStatement(sql: AttemptRecord.insertSQL)
+            let handle = statement.sqliteStatement
+            for record in records {
+                sqlite3_reset(handle)
+                sqlite3_clear_bindings(handle)
+                record.bind(to: handle)
+                let code = sqlite3_step(handle)
+                guard code == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
+            }
+            sqlite3_reset(handle)
+        }
+    }
+
+    /// Marks earlier attempts of a call as not final (a proxied SDK retried it).
+    public func clearFinal(callID: String, before attempt: Int) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE requests SET final = 0 WHERE call_id = ? AND attempt < ? AND final = 1", arguments: [callID, attempt])
+        }
+    }
+
+    /// Every attempt of a call, in attempt order.
+    public func attempts(callID: String) throws -> [AttemptRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM requests WHERE call_id = ? ORDER BY attempt, started_at, id", arguments: [callID])
+                .map(AttemptRecord.init(row:))
+        }
+    }
+
+    /// All attempts, oldest first (tests and small exports).
+    public func allAttempts() throws -> [AttemptRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM requests ORDER BY started_at, id").map(AttemptRecord.init(row:))
+        }
+    }
+
+    public func count() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM requests") ?? 0 }
+    }
+}

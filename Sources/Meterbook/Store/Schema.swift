@@ -1,0 +1,90 @@
+import GRDB
+
+/// The versioned schema. Each migration runs once, in order, inside the transaction that checks
+/// `PRAGMA user_version`, so several processes opening a new file at once cannot apply one twice.
+enum Schema {
+    /// `PRAGMA application_id` of every Meterbook database ("MBK1"), to tell our files from other SQLite files.
+    static let applicationID: Int32 = 0x4D42_4B31
+
+    struct Migration {
+        let version: Int
+        let name: String
+        let apply: @Sendable (Database) throws -> Void
+    }
+
+    static var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "requests") { db in
+            try db.execute(sql: """
+                CREATE TABLE requests (
+                    id INTEGER PRIMARY KEY,
+                    call_id TEXT NOT NULL,
+                    attempt INTEGER NOT NULL DEFAULT 1,
+                    final INTEGER NOT NULL DEFAULT 1,
+                    started_at INTEGER NOT NULL,
+                    provider TEXT NOT NULL,
+                    api TEXT NOT NULL,
+                    endpoint TEXT NOT NULL,
+                    deployment TEXT,
+                    model TEXT,
+                    method TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    api_version TEXT,
+                    stream INTEGER NOT NULL DEFAULT 0,
+                    status INTEGER NOT NULL,
+                    outcome TEXT NOT NULL,
+                    error_type TEXT,
+                    error_code TEXT,
+                    error_message TEXT,
+                    latency_ms REAL,
+                    ttfb_ms REAL,
+                    ttft_ms REAL,
+                    dns_ms REAL,
+                    connect_ms REAL,
+                    tls_ms REAL,
+                    request_bytes INTEGER,
+                    response_bytes INTEGER,
+                    input_tokens INTEGER,
+                    output_tokens INTEGER,
+                    total_tokens INTEGER,
+                    cached_input_tokens INTEGER,
+                    cache_write_tokens INTEGER,
+                    reasoning_tokens INTEGER,
+                    usage_json TEXT,
+                    cost_usd REAL,
+                    response_id TEXT,
+                    request_id TEXT,
+                    apim_request_id TEXT,
+                    upstream_request_id TEXT,
+                    region TEXT,
+                    retry_after_ms INTEGER,
+                    ratelimit_remaining_requests INTEGER,
+                    ratelimit_remaining_tokens INTEGER,
+                    tags TEXT NOT NULL DEFAULT '{}'
+                );
+                CREATE INDEX requests_started_at ON requests(started_at);
+                CREATE INDEX requests_deployment_started_at ON requests(deployment, started_at);
+                CREATE INDEX requests_call_id ON requests(call_id, attempt);
+                CREATE INDEX requests_response_id ON requests(response_id) WHERE response_id IS NOT NULL;
+                CREATE INDEX requests_request_id ON requests(request_id) WHERE request_id IS NOT NULL;
+                CREATE INDEX requests_apim_request_id ON requests(apim_request_id) WHERE apim_request_id IS NOT NULL;
+                CREATE INDEX requests_upstream_request_id ON requests(upstream_request_id) WHERE upstream_request_id IS NOT NULL;
+                """)
+        },
+    ]
+
+    /// Applies every migration the database lacks; refuses a database from a newer Meterbook.
+    static func migrate(_ db: Database, path: String) throws {
+        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if version > latestVersion {
+            throw StoreError(.newerSchema, "\(path) has schema version \(version), newer than this meterbook understands (\(latestVersion)): upgrade meterbook; nothing was written.")
+        }
+        guard version < latestVersion else { return }
+        for migration in migrations where migration.version > version {
+            try migration.apply(db)
+        }
+        try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+        try db.execute(sql: "PRAGMA user_version = \(latestVersion)")
+    }
+}
