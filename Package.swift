@@ -53,6 +53,7 @@ let package = Package(
                 "Meterbook",
                 "MeterbookSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
