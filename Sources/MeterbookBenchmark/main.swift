@@ -1,0 +1,15 @@
+import Foundation
+
+// Benchmarks, one subcommand per concern; each writes its results as Markdown to stdout
+// (BENCHMARKS.md collects them). Build with -c release: `swift run -c release meterbook-benchmark NAME`.
+let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
+    "recorder": RecorderBenchmark.run,
+]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let name = arguments.first, let benchmark = benchmarks[name] else {
+    let names = benchmarks.keys.sorted().joined(separator: "|")
+    FileHandle.standardError.write(Data("usage: meterbook-benchmark \(names) [options]\n".utf8))
+    exit(2)
+}
+try await benchmark(Array(arguments.dropFirst()))
