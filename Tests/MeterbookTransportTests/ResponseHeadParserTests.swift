@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import MeterbookTransport
+
+@Suite struct ResponseHeadParserTests {
+    /// Feeds `input` split at every position (and byte by byte) and checks each gives the same heads.
+    private func heads(_ input: String) -> [[TransportHead]] {
+        let bytes = Array(input.utf8)
+        var results: [[TransportHead]] = []
+        for split in 0...bytes.count {
+            var parser = ResponseHeadParser()
+            results.append([parser.feed(bytes[..<split]), parser.feed(bytes[split...])].compactMap { $0 })
+        }
+        var parser = ResponseHeadParser()
+        results.append(bytes.compactMap { parser.feed([$0]) })
+        return results
+    }
+
+    @Test func finalHeadIsProducedAtTheBlankLine() {
+        let input = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nX-Request-Id:  abc \r\n\r\n"
+        for result in heads(input) {
+            #expect(result == [TransportHead(
+                status: 200,
+                headers: ["Content-Type": "text/event-stream", "X-Request-Id": "abc"],
+                httpVersion: "1.1")])
+        }
+    }
+
+    @Test func interimResponsesAreSkipped() {
+        let input = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 201 Created\r\nLocation: /x\r\n\r\n"
+        for result in heads(input) {
+            #expect(result == [TransportHead(status: 201, headers: ["Location": "/x"], httpVersion: "1.1")])
+        }
+    }
+
+    @Test func trailersAfterTheHeadAreIgnored() {
+        let input = "HTTP/2 200 \r\nA: 1\r\n\r\nX-Trailer: t\r\n\r\n"
+        for result in heads(input) {
+            #expect(result == [TransportHead(status: 200, headers: ["A": "1"], httpVersion: "2")])
+        }
+    }
+
+    @Test func duplicatesOrderAndFoldedValuesAreKept() {
+        let input = "HTTP/1.0 404 Not Found\nSet-Cookie: a=1\nX-Long: part one\n\tpart two\nSet-Cookie: b=2\nEmpty:\n\n"
+        for result in heads(input) {
+            #expect(result.count == 1)
+            let head = result.first
+            #expect(head?.status == 404)
+            #expect(head?.httpVersion == "1.0")
+            #expect(head?.headers.values(for: "set-cookie") == ["a=1", "b=2"])
+            #expect(head?.headers["x-long"] == "part one part two")
+            #expect(head?.headers["empty"] == "")
+        }
+    }
+
+    @Test func partialHeadIsAvailableWithoutTheBlankLine() {
+        var parser = ResponseHeadParser()
+        #expect(parser.feed(Array("HTTP/1.1 204 No Content\r\nA: b\r\n".utf8)) == nil)
+        #expect(parser.partialHead() == TransportHead(status: 204, headers: ["A": "b"], httpVersion: "1.1"))
+    }
+
+    @Test func sha256HelperMatchesKnownVectors() {
+        #expect(SHA256.hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Data(repeating: 0x61, count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+}
