@@ -76,6 +76,11 @@ let package = Package(
             name: "MeterbookTests",
             dependencies: ["Meterbook", "MeterbookSimulator"]
         ),
+        // End-to-end tests of the real `meterbook` binary (depending on the executable target builds it first).
+        .testTarget(
+            name: "MeterbookCLITests",
+            dependencies: ["MeterbookCLI", "Meterbook", "MeterbookSimulator"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

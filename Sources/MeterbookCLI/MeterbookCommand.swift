@@ -18,49 +18,48 @@ struct MeterbookCommand: AsyncParsableCommand {
 enum Main {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        let command: ParsableCommand
         do {
-            command = try MeterbookCommand.parseAsRoot(arguments)
-        } catch {
-            exitForParseError(error, arguments: arguments)
-        }
-        do {
+            var command = try MeterbookCommand.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
-                var syncCommand = command
-                try syncCommand.run()
+                try command.run()
             }
-        } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
-        } catch let failure as CommandFailure {
-            Console.error(failure.message)
-            Foundation.exit(failure.exitCode)
-        } catch is CancellationError {
-            Console.error("Interrupted.")
-            Foundation.exit(130)
-        } catch let error as ValidationError {
-            Console.error("\(error.message) See 'meterbook \(subcommandName(arguments)) --help'.")
-            Foundation.exit(2)
         } catch {
-            Console.error(oneLine("\(error)"))
-            Foundation.exit(1)
+            exit(for: error, arguments: arguments)
         }
     }
 
-    private static func exitForParseError(_ error: Error, arguments: [String]) -> Never {
+    private static func exit(for error: Error, arguments: [String]) -> Never {
+        switch error {
+        case let failure as CommandFailure:
+            Console.error(failure.message)
+            Foundation.exit(failure.exitCode)
+        case is CancellationError:
+            Console.error("Interrupted.")
+            Foundation.exit(130)
+        case let exitCode as ExitCode:
+            Foundation.exit(exitCode.rawValue)
+        default:
+            break
+        }
         let code = MeterbookCommand.exitCode(for: error)
         if code == .success {
-            // --help, --version: ArgumentParser prints and exits 0.
+            // --help and --version: ArgumentParser prints them and exits 0.
             MeterbookCommand.exit(withError: error)
         }
-        let message = oneLine(MeterbookCommand.message(for: error))
-        Console.error("\(message) See 'meterbook \(subcommandName(arguments)) --help'.")
-        Foundation.exit(2)
+        if code == .validationFailure {
+            var message = oneLine(MeterbookCommand.message(for: error))
+            if !message.hasSuffix(".") { message += "." }
+            Console.error("\(message) See 'meterbook \(subcommandName(arguments)) --help'.".replacingOccurrences(of: "meterbook  --help", with: "meterbook --help"))
+            Foundation.exit(2)
+        }
+        Console.error(oneLine("\(error)"))
+        Foundation.exit(1)
     }
 
     private static func subcommandName(_ arguments: [String]) -> String {
-        let names = MeterbookCommand.configuration.subcommands.compactMap { $0.configuration.commandName ?? String(describing: $0).lowercased() }
+        let names = MeterbookCommand.configuration.subcommands.map { $0._commandName }
         return arguments.first { names.contains($0) } ?? ""
     }
 
