@@ -41,7 +41,7 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
         precondition(limit == CURLM_OK, "CURLMOPT_MAX_HOST_CONNECTIONS rejected")
     }
 
-    /// Starts the curl thread; it keeps this loop alive until `shutdown()`.
+    /// Starts the curl thread; it keeps this loop alive until `shutdown()` and the last transfer.
     func start() {
         let thread = Thread { [self] in run() }
         thread.name = "meterbook-curl"
@@ -65,7 +65,7 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
         _ = send(.cancel(id))
     }
 
-    /// Stops the thread: running transfers end with `.cancelled` and the multi handle is freed.
+    /// Lets the thread exit once the running transfers are done, then frees the multi handle.
     func shutdown() {
         lock.withLock {
             guard !isClosed else { return }
@@ -90,18 +90,17 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
         var running: Int32 = 0
         while true {
             let (batch, stopping) = lock.withLock {
-                // When stopping, queued commands stay for tearDown to answer.
-                if isShuttingDown { return ([Command](), true) }
                 defer { commands.removeAll(keepingCapacity: true) }
-                return (commands, false)
+                return (commands, isShuttingDown)
             }
-            if stopping { break }
             for command in batch { apply(command) }
 
             // A failed perform (out of memory) still leaves finished transfers to collect,
             // and per-transfer errors arrive through curl_multi_info_read.
             curl_multi_perform(multi, &running)
             collectFinishedTransfers()
+            // Streams outlive the transport that started them: stop only once they are done.
+            if stopping && transfers.isEmpty { break }
             if curl_multi_poll(multi, nil, 0, Self.idlePollMilliseconds, nil) != CURLM_OK {
                 // Poll only fails when out of memory or broken; don't spin while it lasts.
                 Thread.sleep(forTimeInterval: 0.01)
@@ -148,12 +147,6 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
     }
 
     private func tearDown() {
-        for transfer in transfers.values {
-            curl_multi_remove_handle(multi, transfer.handle)
-            transfer.cancel(reason: "The transport shut down before the transfer completed.")
-        }
-        transfers.removeAll()
-        idsByHandle.removeAll()
         let unstarted = lock.withLock {
             isClosed = true
             defer { commands.removeAll() }

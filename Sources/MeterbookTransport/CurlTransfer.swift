@@ -78,8 +78,7 @@ final class CurlTransfer: @unchecked Sendable { // configured on the caller's th
 
     /// Reports that the transfer was removed before curl finished it.
     func cancel(reason: String) {
-        var metrics = collectMetrics(succeeded: false)
-        metrics.responseBytes = responseBytes
+        let metrics = collectMetrics(succeeded: false)
         continuation.finish(throwing: TransportError(code: .cancelled, message: reason, metrics: metrics))
     }
 
@@ -132,12 +131,15 @@ final class CurlTransfer: @unchecked Sendable { // configured on the caller's th
         let milliseconds = { (microseconds: Int) in Double(microseconds) / 1000 }
 
         var metrics = TransportMetrics()
-        if succeeded || reused || nameLookup > 0 { metrics.dnsMs = milliseconds(nameLookup) }
-        if succeeded || reused || connect > 0 { metrics.connectMs = milliseconds(max(0, connect - nameLookup)) }
-        if appConnect > 0 {
-            metrics.tlsMs = milliseconds(max(0, appConnect - connect))
-        } else if isHTTPS, reused {
-            metrics.tlsMs = 0
+        if reused {
+            // curl still times a cache lookup as "name lookup"; no DNS, connect or handshake happened.
+            metrics.dnsMs = 0
+            metrics.connectMs = 0
+            metrics.tlsMs = isHTTPS ? 0 : nil
+        } else {
+            if succeeded || nameLookup > 0 { metrics.dnsMs = milliseconds(nameLookup) }
+            if succeeded || connect > 0 { metrics.connectMs = milliseconds(max(0, connect - nameLookup)) }
+            if appConnect > 0 { metrics.tlsMs = milliseconds(max(0, appConnect - connect)) }
         }
         if succeeded || startTransfer > 0 { metrics.ttfbMs = milliseconds(startTransfer) }
         metrics.totalMs = milliseconds(total)

@@ -20,6 +20,7 @@ public final class CurlTransport: Sendable {
         loop.start()
     }
 
+    // Transfers already started keep running; the thread exits after the last one.
     deinit {
         loop.shutdown()
     }

@@ -149,7 +149,9 @@ import Testing
             #expect(first.bodyText == second.bodyText)
             #expect(first.metrics?.reusedConnection == false)
             #expect(second.metrics?.reusedConnection == true)
+            #expect(second.metrics?.dnsMs == 0)
             #expect(second.metrics?.connectMs == 0)
+            #expect(second.metrics?.tlsMs == nil)
         }
     }
 
@@ -334,6 +336,21 @@ import Testing
             let next = await collect(transport.execute(TransportRequest(method: "GET", url: base + "/_sim/status/200")))
             #expect(next.head?.status == 200)
             #expect(next.bodyText == "status 200\n")
+        }
+    }
+}
+
+@Suite struct CurlTransportLifetimeTests {
+    @Test func aStreamOutlivesTheTransportThatStartedIt() async throws {
+        try await withTestServer { base in
+            func startStream() -> AsyncThrowingStream<TransportEvent, Error> {
+                CurlTransport().execute(TransportRequest(method: "GET", url: base + "/_sim/stream?chunks=3&interval_ms=100&size=10"))
+            }
+            // The transport is released here, before the response has even started.
+            let result = await collect(startStream())
+            #expect(result.error == nil)
+            #expect(result.body.count == 30)
+            #expect(result.order.last == "end")
         }
     }
 }
