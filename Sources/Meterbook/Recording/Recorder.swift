@@ -132,7 +132,7 @@ final class RecorderState: @unchecked Sendable {
     func enqueue(_ operation: Operation, logger: Logger) {
         condition.lock()
         defer { condition.unlock() }
-        if stopped {
+        if closing {
             stats.dropped += 1
             logger.warning("attempt recorded after the recorder was closed; dropped")
             return
