@@ -27,7 +27,12 @@ public struct CredentialError: Error, Sendable, Equatable, CustomStringConvertib
         CredentialError(.authenticationFailed, credential: credential, reason: reason)
     }
 
-    public var description: String { "\(credential): \(reason)" }
+    /// `credential: reason`, without a final period, so descriptions join into one sentence.
+    public var description: String {
+        var text = reason
+        while text.hasSuffix(".") { text.removeLast() }
+        return "\(credential): \(text)"
+    }
 }
 
 /// Every credential a chain tried, in order, with why each did not give a token.
