@@ -143,6 +143,16 @@ import Testing
         #expect(throws: MeterbookError.self) { try Credential.make(.key, for: claude, environment: [:]) }
     }
 
+    /// The README's Swift example, as written there (nothing is sent).
+    @Test func readmeExampleBuilds() throws {
+        let recorder: Recorder? = nil
+        let endpoint = try Endpoint.azureOpenAI(resource: "myres")
+        let client = MeterbookClient(endpoint: endpoint, credential: .entra(for: endpoint), recorder: recorder)
+        let managed = Credential.entra(for: endpoint, credential: ManagedIdentityCredential(clientID: "00000000-..."))
+        #expect(client.endpoint == endpoint)
+        #expect("\(managed)" == "tokenCredential(https://cognitiveservices.azure.com/.default)")
+    }
+
     @Test func authSectionOfTheConfig() throws {
         let config = try MeterbookConfig.parse("[auth]\nmode = \"entra\"\nscope = \"https://ai.azure.com/.default\"\n")
         #expect(config.auth == MeterbookConfig.Auth(mode: .entra, scope: "https://ai.azure.com/.default"))
