@@ -159,6 +159,7 @@ import Testing
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(result.stderr.hasPrefix("meterbook: No Entra ID token for https://cognitiveservices.azure.com/.default: environment: "))
         #expect(result.stderr.contains("Azure CLI: `az` not found on PATH"))
+        #expect(!result.stderr.contains("call id"))
         #expect(simulator.served().isEmpty)
     }
 

@@ -173,20 +173,22 @@ public final class MeterbookClient: Sendable {
         case cancelled(AttemptRecord)
     }
 
-    /// The credential's headers for one attempt.
+    /// The credential's headers for one attempt. A failure names the call only when earlier attempts were recorded
+    /// under its id (nothing was sent otherwise, so there is nothing to investigate).
     func authHeaders(_ call: PreparedCall, attempt: Int) async throws -> [(String, String)] {
+        let callID = attempt > 1 ? call.callID : nil
         do {
             return try await credential.headers(for: endpoint.provider)
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as CredentialChainError {
             // Meterbook's own credential errors are written to be shown: per credential why, never a secret.
-            throw MeterbookError(.authentication, error.description, callID: call.callID, attempts: attempt - 1)
+            throw MeterbookError(.authentication, error.description, callID: callID, attempts: attempt - 1)
         } catch let error as CredentialError {
-            throw MeterbookError(.authentication, "No Entra ID token: \(error).", callID: call.callID, attempts: attempt - 1)
+            throw MeterbookError(.authentication, "No Entra ID token: \(error).", callID: callID, attempts: attempt - 1)
         } catch {
             // Only the error's type is shown: a token provider's message could echo a secret.
-            throw MeterbookError(.authentication, "The credential could not provide a token (\(type(of: error))): check the token provider's configuration.", callID: call.callID, attempts: attempt - 1)
+            throw MeterbookError(.authentication, "The credential could not provide a token (\(type(of: error))): check the token provider's configuration.", callID: callID, attempts: attempt - 1)
         }
     }
 

@@ -112,6 +112,7 @@ import Testing
             #expect(error.code == .authentication)
             #expect(error.message.hasPrefix("No Entra ID token for https://cognitiveservices.azure.com/.default: environment: "))
             #expect(error.message.contains("Azure CLI: `az` not found on PATH"))
+            #expect(error.callID == nil, "nothing was sent, so no call id to investigate")
         }
         #expect(simulator.served().isEmpty)
     }
