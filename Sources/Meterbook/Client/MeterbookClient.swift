@@ -104,8 +104,18 @@ public final class MeterbookClient: Sendable {
 
     func run(_ call: PreparedCall, handOffStream: Bool) async throws -> CallResult {
         var attempt = 1
+        var retriesDone = 0
+        var refreshedToken = false
+        var freshAuth: [(String, String)]?
         while true {
-            let result = try await perform(call, attempt: attempt, handOffStream: handOffStream)
+            let auth: [(String, String)]
+            if let fresh = freshAuth {
+                auth = fresh
+                freshAuth = nil
+            } else {
+                auth = try await authHeaders(call, attempt: attempt)
+            }
+            let result = try await perform(call, attempt: attempt, auth: auth, handOffStream: handOffStream)
             switch result {
             case .succeeded(let record, let head, let body):
                 recorder?.record(record)
@@ -117,7 +127,23 @@ public final class MeterbookClient: Sendable {
                 recorder?.record(record)
                 throw CancellationError()
             case .failed(var record, let retryable, let headers):
-                let retriesDone = attempt - 1
+                // A token the service rejected (revoked, or expired early): drop it and try once more, right away,
+                // with a fresh one. Outside the retry budget, as Azure SDKs' bearer-token policy does.
+                if record.status == 401, !refreshedToken, await credential.invalidate(after: auth) {
+                    logger.debug("token rejected, refreshing", metadata: ["call_id": "\(call.callID)", "attempt": "\(attempt)"])
+                    refreshedToken = true
+                    do {
+                        freshAuth = try await authHeaders(call, attempt: attempt + 1)
+                    } catch {
+                        // No fresh token: the 401 stays the call's last attempt.
+                        recorder?.record(record)
+                        throw error
+                    }
+                    record.final = false
+                    recorder?.record(record)
+                    attempt += 1
+                    continue
+                }
                 if retryable, retriesDone < call.policy.maxRetries,
                    let delay = call.policy.delay(retriesDone: retriesDone, headers: headers) {
                     logger.debug("retrying call", metadata: ["call_id": "\(call.callID)", "attempt": "\(attempt)", "delay_s": "\(delay)"])
@@ -131,6 +157,7 @@ public final class MeterbookClient: Sendable {
                     record.final = false
                     recorder?.record(record)
                     attempt += 1
+                    retriesDone += 1
                     continue
                 }
                 recorder?.record(record)
@@ -146,18 +173,30 @@ public final class MeterbookClient: Sendable {
         case cancelled(AttemptRecord)
     }
 
-    /// Sends one attempt and reads it to the end (or, for a 2xx stream, to its first byte).
-    func perform(_ call: PreparedCall, attempt: Int, handOffStream: Bool) async throws -> AttemptResult {
-        var headers = call.headers
+    /// The credential's headers for one attempt. A failure names the call only when earlier attempts were recorded
+    /// under its id (nothing was sent otherwise, so there is nothing to investigate).
+    func authHeaders(_ call: PreparedCall, attempt: Int) async throws -> [(String, String)] {
+        let callID = attempt > 1 ? call.callID : nil
         do {
-            for (name, value) in try await credential.headers(for: endpoint.provider) {
-                headers.replaceOrAdd(name: name, value: value)
-            }
+            return try await credential.headers(for: endpoint.provider)
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as CredentialChainError {
+            // Meterbook's own credential errors are written to be shown: per credential why, never a secret.
+            throw MeterbookError(.authentication, error.description, callID: callID, attempts: attempt - 1)
+        } catch let error as CredentialError {
+            throw MeterbookError(.authentication, "No Entra ID token: \(error).", callID: callID, attempts: attempt - 1)
         } catch {
             // Only the error's type is shown: a token provider's message could echo a secret.
-            throw MeterbookError(.authentication, "The credential could not provide a token (\(type(of: error))): check the token provider's configuration.", callID: call.callID, attempts: attempt - 1)
+            throw MeterbookError(.authentication, "The credential could not provide a token (\(type(of: error))): check the token provider's configuration.", callID: callID, attempts: attempt - 1)
+        }
+    }
+
+    /// Sends one attempt with `auth` headers and reads it to the end (or, for a 2xx stream, to its first byte).
+    func perform(_ call: PreparedCall, attempt: Int, auth: [(String, String)], handOffStream: Bool) async throws -> AttemptResult {
+        var headers = call.headers
+        for (name, value) in auth {
+            headers.replaceOrAdd(name: name, value: value)
         }
         let request = TransportRequest(method: "POST", url: call.url, headers: headers, body: call.body,
                                        connectTimeout: options.connectTimeout, timeout: options.timeout)

@@ -13,8 +13,22 @@ import TOMLKit
 /// input = 2.25
 /// cached_input = 1.10
 /// output = 9.00
+///
+/// [auth]                    # how `meterbook call` (and the proxy) authenticate
+/// mode = "entra"            # "key" (default) or "entra" (Entra ID via DefaultAzureCredential's chain)
+/// scope = "https://cognitiveservices.azure.com/.default"   # optional; default depends on the endpoint
 /// ```
 public struct MeterbookConfig: Sendable, Equatable {
+    /// The `[auth]` section.
+    public struct Auth: Sendable, Equatable {
+        public var mode: AuthMode?
+        public var scope: String?
+        public init(mode: AuthMode? = nil, scope: String? = nil) {
+            self.mode = mode
+            self.scope = scope
+        }
+    }
+
     public struct Deployment: Sendable, Equatable {
         public var model: String?
         public var dataZone: Bool
@@ -22,6 +36,7 @@ public struct MeterbookConfig: Sendable, Equatable {
 
     public var deployments: [String: Deployment] = [:]
     public var prices: [ModelPrice] = []
+    public var auth = Auth()
     /// The file this came from, when any.
     public var path: String?
 
@@ -98,6 +113,23 @@ public struct MeterbookConfig: Sendable, Equatable {
                 )
                 price.longContextThreshold = try number("long_context_threshold").map { Int($0) }
                 config.prices.append(price)
+            }
+        }
+        if let auth = table["auth"] {
+            guard let entry = auth.table else {
+                throw ConfigError("\(source): [auth] must be a table, e.g. mode = \"entra\".")
+            }
+            if let raw = entry["mode"] {
+                guard let text = raw.string, let mode = AuthMode(rawValue: text) else {
+                    throw ConfigError("\(source): auth.mode must be \"key\" or \"entra\".")
+                }
+                config.auth.mode = mode
+            }
+            if let raw = entry["scope"] {
+                guard let scope = raw.string, !scope.isEmpty else {
+                    throw ConfigError("\(source): auth.scope must be a scope URL, e.g. \"https://cognitiveservices.azure.com/.default\".")
+                }
+                config.auth.scope = scope
             }
         }
         return config

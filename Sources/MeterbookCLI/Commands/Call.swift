@@ -11,11 +11,14 @@ extension MeterbookCommand {
                 The endpoint comes from --endpoint, else AZURE_OPENAI_ENDPOINT (or, for --api messages, \
                 ANTHROPIC_FOUNDRY_RESOURCE / ANTHROPIC_FOUNDRY_BASE_URL). The key comes from AZURE_OPENAI_API_KEY \
                 or ANTHROPIC_FOUNDRY_API_KEY (AZURE_OPENAI_AD_TOKEN for a bearer token); it is never recorded.
+                With --auth entra (or [auth] mode = "entra" in meterbook.toml), Entra ID tokens come from the \
+                environment, workload identity, managed identity or the Azure CLI, in DefaultAzureCredential's order.
 
                 Examples:
                   meterbook call --endpoint https://RES.openai.azure.com --deployment gpt-4o "Write a one-sentence bedtime story about a unicorn."
                   meterbook call --endpoint https://RES.services.ai.azure.com/api/projects/PROJ --deployment gpt-4.1 "Hello"
                   meterbook call --endpoint https://RES.services.ai.azure.com/anthropic --deployment claude-sonnet-4-5 --stream "Hello"
+                  meterbook call --auth entra --endpoint https://RES.openai.azure.com --deployment gpt-4o "Hello"
                 """
         )
 
@@ -46,6 +49,12 @@ extension MeterbookCommand {
         @Option(name: .customLong("api-version"), help: ArgumentHelp("Use the deployment-path style with this api-version (Azure OpenAI), or the Foundry project API version.", valueName: "version"))
         var apiVersion: String?
 
+        @Option(help: "How to authenticate: key (the API key variables) or entra (Entra ID tokens, keyless). Default: [auth] mode in the config, else key.")
+        var auth: AuthOption?
+
+        @Option(help: ArgumentHelp("The Entra ID scope for --auth entra. Default: [auth] scope in the config, else https://ai.azure.com/.default for Foundry projects and https://cognitiveservices.azure.com/.default otherwise.", valueName: "scope"))
+        var scope: String?
+
         @Flag(help: "Stream the answer as it is generated.")
         var stream = false
 
@@ -65,17 +74,20 @@ extension MeterbookCommand {
             if stream, api == .embeddings { throw ValidationError("Embeddings do not stream: drop --stream.") }
             if maxRetries < 0 { throw ValidationError("--max-retries must be 0 or more.") }
             if let maxTokens, maxTokens <= 0 { throw ValidationError("--max-tokens must be a positive number.") }
+            if scope != nil, auth == .key { throw ValidationError("--scope is for Entra ID: use it with --auth entra.") }
         }
 
         func run() async throws {
             let tags = try TagParser.parse(self.tags)
             let endpoint = try resolveEndpoint()
             let api = self.api?.kind ?? Self.defaultAPI(for: endpoint)
-            guard let credential = Credential.fromEnvironment(for: endpoint) else {
-                let variable = endpoint.provider.isAnthropic ? "ANTHROPIC_FOUNDRY_API_KEY" : "AZURE_OPENAI_API_KEY"
-                throw CommandFailure(message: "\(variable) is not set: export the resource's key (it is sent, never recorded).")
-            }
             let config = try store.loadConfig()
+            let credential: Credential
+            do {
+                credential = try Credential.make(auth?.mode ?? config.auth.mode ?? .key, for: endpoint, scope: scope ?? config.auth.scope)
+            } catch let error as MeterbookError {
+                throw CommandFailure(message: error.message)
+            }
             let database = try store.openForWriting()
             let recorder = Recorder(store: database, logger: .cli("meterbook.recorder"))
             defer { recorder.close() }

@@ -28,7 +28,11 @@ enum CLI {
         var env = ProcessInfo.processInfo.environment
         // Keep tests away from the user's own database, config and keys.
         for name in ["METERBOOK_DB", "METERBOOK_CONFIG", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_AD_TOKEN",
-                     "ANTHROPIC_FOUNDRY_API_KEY", "ANTHROPIC_FOUNDRY_RESOURCE", "ANTHROPIC_FOUNDRY_BASE_URL", "OPENAI_API_VERSION"] {
+                     "ANTHROPIC_FOUNDRY_API_KEY", "ANTHROPIC_FOUNDRY_RESOURCE", "ANTHROPIC_FOUNDRY_BASE_URL", "OPENAI_API_VERSION",
+                     // Entra ID: a test sets what it needs, pointing at loopback mocks only.
+                     "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_USERNAME",
+                     "AZURE_PASSWORD", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "IDENTITY_HEADER",
+                     "MSI_ENDPOINT", "MSI_SECRET", "AZURE_POD_IDENTITY_AUTHORITY_HOST", "METERBOOK_IMDS_ENDPOINT"] {
             env[name] = nil
         }
         env["NO_COLOR"] = "1"
@@ -46,8 +50,8 @@ enum CLI {
     /// Runs the binary to completion (killed after `timeout` seconds).
     static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 120) async throws -> Result {
         let (process, stdoutPipe, stderrPipe) = try launch(arguments, environment: environment)
-        async let out = Task.detached { stdoutPipe.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { stderrPipe.fileHandleForReading.readDataToEndOfFile() }.value
+        async let out = readToEnd(stdoutPipe)
+        async let err = readToEnd(stderrPipe)
         let deadline = Date(timeIntervalSinceNow: timeout)
         while process.isRunning {
             if Date() > deadline {
@@ -59,6 +63,16 @@ enum CLI {
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: await out, as: UTF8.self),
                       stderr: String(decoding: await err, as: UTF8.self))
+    }
+
+    /// Reads a pipe to its end on a thread of its own: a blocking read on Swift's cooperative pool (two threads on a
+    /// two-core machine) would starve servers the test runs in-process, which the binary may be calling.
+    static func readToEnd(_ pipe: Pipe) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile())
+            }
+        }
     }
 }
 
