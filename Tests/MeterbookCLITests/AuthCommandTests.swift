@@ -67,7 +67,10 @@ import Testing
             #expect(result.stdout.contains("scope:      https://ai.azure.com/.default\n"))
             #expect(result.stdout.contains("(in 45 min)"))
             #expect(result.stdout.contains("skipped:    environment: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET not set; workload identity: "))
-            #expect(result.stdout.contains("managed identity: no managed identity is assigned to this machine"))
+            // The binary probes IMDS for 1 s; on a loaded machine the mock may answer later than that. Either way the
+            // chain must fall through to the Azure CLI and say why managed identity was skipped.
+            #expect(result.stdout.contains("managed identity: no managed identity is assigned to this machine")
+                    || result.stdout.contains("managed identity: no answer from the IMDS endpoint in 1 s"))
             #expect(az.invocations().first?.hasPrefix("account get-access-token --output json --resource https://ai.azure.com|") == true)
             expectNoSecrets(result, [az.token])
         }

@@ -66,7 +66,8 @@ import Testing
 
     @Test func azureClientIDDoublesAsTheUserAssignedIdentity() async throws {
         try await withIdentity { identity in
-            let credential = DefaultAzureCredential(environment: authEnvironment(identity: identity, ["AZURE_CLIENT_ID": "user-assigned"]))
+            let credential = DefaultAzureCredential(environment: authEnvironment(identity: identity, ["AZURE_CLIENT_ID": "user-assigned"]),
+                                                    imdsProbeTimeout: CredentialTests.answeringProbeTimeout)
             _ = try await credential.getToken(scope: scope)
             #expect(identity.requests(.imds).first?.parameters["client_id"] == "user-assigned")
         }

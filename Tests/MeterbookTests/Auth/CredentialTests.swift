@@ -5,6 +5,10 @@ import Testing
 
 /// Each credential alone, against the identity simulator on loopback, a federated token file and a fake `az`.
 @Suite struct CredentialTests {
+    /// Where the mock IMDS is expected to answer, the probe gets a generous limit: the suite runs many tests and
+    /// processes at once on 2 cores, and a loaded machine must not turn an answer into "no answer in 1 s".
+    static let answeringProbeTimeout = 10.0
+
     let scope = EntraScope.cognitiveServices
 
     // MARK: Environment (client secret)
@@ -113,7 +117,7 @@ import Testing
 
     @Test func imdsSystemAssigned() async throws {
         try await withIdentity { identity in
-            let credential = ManagedIdentityCredential(imdsEndpoint: identity.imdsEndpoint, environment: [:])
+            let credential = ManagedIdentityCredential(imdsEndpoint: identity.imdsEndpoint, probeTimeout: Self.answeringProbeTimeout, environment: [:])
             let token = try await credential.getToken(scope: scope)
             #expect(token.token.hasPrefix(IdentitySimulator.tokenPrefix))
             #expect(abs(token.expiresOn.timeIntervalSinceNow - 3599) < 60)
@@ -126,12 +130,12 @@ import Testing
     @Test func imdsUserAssignedAndEndpointOverrides() async throws {
         try await withIdentity { identity in
             // METERBOOK_IMDS_ENDPOINT, and a user-assigned identity's client id.
-            let fromVariable = ManagedIdentityCredential(clientID: "user-assigned-id", environment: ["METERBOOK_IMDS_ENDPOINT": identity.imdsEndpoint])
+            let fromVariable = ManagedIdentityCredential(clientID: "user-assigned-id", probeTimeout: Self.answeringProbeTimeout, environment: ["METERBOOK_IMDS_ENDPOINT": identity.imdsEndpoint])
             #expect(fromVariable.resolvedIMDSEndpoint == identity.imdsEndpoint)
             _ = try await fromVariable.getToken(scope: EntraScope.aiFoundry)
             #expect(identity.requests(.imds).last?.parameters == ["api-version": "2018-02-01", "resource": "https://ai.azure.com", "client_id": "user-assigned-id"])
             // azure-identity's AZURE_POD_IDENTITY_AUTHORITY_HOST.
-            let pod = ManagedIdentityCredential(environment: ["AZURE_POD_IDENTITY_AUTHORITY_HOST": identity.baseURL + "/"])
+            let pod = ManagedIdentityCredential(probeTimeout: Self.answeringProbeTimeout, environment: ["AZURE_POD_IDENTITY_AUTHORITY_HOST": identity.baseURL + "/"])
             #expect(pod.resolvedIMDSEndpoint == identity.imdsEndpoint)
             _ = try await pod.getToken(scope: scope)
             #expect(identity.requests(.imds).count == 2)
@@ -142,7 +146,7 @@ import Testing
     @Test func imdsWithoutAnIdentityIsUnavailable() async throws {
         try await withIdentity { identity in
             identity.enqueue([.noIdentity], for: .imds)
-            let credential = ManagedIdentityCredential(imdsEndpoint: identity.imdsEndpoint, environment: [:])
+            let credential = ManagedIdentityCredential(imdsEndpoint: identity.imdsEndpoint, probeTimeout: Self.answeringProbeTimeout, environment: [:])
             let error = await credentialError { try await credential.getToken(scope: scope) }
             #expect(error == CredentialError(.unavailable, credential: "managed identity",
                                              reason: "no managed identity is assigned to this machine (IMDS answered HTTP 400: invalid_request: Identity not found)"))
@@ -164,7 +168,7 @@ import Testing
         try await withIdentity { identity in
             identity.enqueue([.error(status: 503, error: "unavailable", description: "IMDS is restarting"),
                               .error(status: 429, error: "throttled", description: "slow down")], for: .imds)
-            let credential = ManagedIdentityCredential(imdsEndpoint: identity.imdsEndpoint, retryDelays: [0.01, 0.01, 0.01], environment: [:])
+            let credential = ManagedIdentityCredential(imdsEndpoint: identity.imdsEndpoint, probeTimeout: Self.answeringProbeTimeout, retryDelays: [0.01, 0.01, 0.01], environment: [:])
             let token = try await credential.getToken(scope: scope)
             #expect(token.token.hasPrefix(IdentitySimulator.tokenPrefix))
             #expect(identity.requests(.imds).map(\.status) == [503, 429, 200])
@@ -180,7 +184,7 @@ import Testing
         try await withIdentity(.init(appServiceHeader: "app-service-secret-header")) { identity in
             let environment = ["IDENTITY_ENDPOINT": identity.appServiceEndpoint, "IDENTITY_HEADER": "app-service-secret-header",
                                "METERBOOK_IMDS_ENDPOINT": refusedIMDS]
-            let token = try await ManagedIdentityCredential(clientID: "app-id", environment: environment).getToken(scope: scope)
+            let token = try await ManagedIdentityCredential(clientID: "app-id", probeTimeout: Self.answeringProbeTimeout, environment: environment).getToken(scope: scope)
             #expect(token.token.hasPrefix(IdentitySimulator.tokenPrefix))
             let request = try #require(identity.requests(.appService).first)
             #expect(request.parameters == ["api-version": "2019-08-01", "resource": "https://cognitiveservices.azure.com", "client_id": "app-id"])
