@@ -73,18 +73,22 @@ import Testing
     @Test func killedRightAfterFlushKeepsEveryRow() async throws {
         let folder = try TemporaryFolder()
         let db = folder.path("killed.sqlite")
-        let (process, stdout, _) = try CLI.launch(["demo", "--db", db, "--calls", "200"])
-        // Read until the summary line, printed once the calls returned and the recorder flushed; then SIGKILL.
-        let output = await Task.detached { () -> String in
-            var text = ""
-            while Self.summary(text) == nil {
-                let chunk = stdout.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
+        let (process, stdout, _) = try CLI.launch(["demo", "--db", db, "--calls", "200", "--hold-seconds", "120"])
+        // Read until the summary line, printed once the calls returned and the recorder flushed; then SIGKILL
+        // (the process holds on after printing, so the kill always lands before any clean exit).
+        // Blocking reads run on their own thread: the cooperative pool has only as many threads as cores.
+        let output = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            Thread.detachNewThread {
+                var text = ""
+                while Self.summary(text) == nil {
+                    let chunk = stdout.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    text += String(decoding: chunk, as: UTF8.self)
+                }
+                kill(process.processIdentifier, SIGKILL)
+                continuation.resume(returning: text)
             }
-            kill(process.processIdentifier, SIGKILL)
-            return text
-        }.value
+        }
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
         let summary = try #require(Self.summary(output), "output: \(output)")

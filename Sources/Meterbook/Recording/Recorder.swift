@@ -11,6 +11,9 @@ public final class Recorder: Sendable {
     public struct Options: Sendable {
         /// Most rows written in one transaction.
         public var batchSize = 2_000
+        /// How long the writer waits for a batch to fill before writing what it has. Waking for every row would
+        /// compete with the callers for CPU; rows are still durable at `flush` and at exit.
+        public var maxDelay: TimeInterval = 0.05
         /// Rows kept in memory while the database cannot be written; older rows are dropped past this.
         public var maxQueued = 200_000
         public init() {}
@@ -123,6 +126,8 @@ final class RecorderState: @unchecked Sendable {
     /// Operations ever enqueued, and those written or dropped: `flush` waits for the second to reach the first.
     private var enqueuedCount = 0
     private var settledCount = 0
+    /// Threads waiting in `waitUntilWritten`: the writer stops lingering for them.
+    private var flushWaiters = 0
     private var stats = Recorder.Statistics()
 
     init(options: Recorder.Options) {
@@ -148,7 +153,9 @@ final class RecorderState: @unchecked Sendable {
         queue.append(operation)
         enqueuedCount += 1
         if case .insert = operation { stats.recorded += 1 }
-        condition.signal()
+        // Wake the writer only when it has something new to do: the first row, or a full batch.
+        let pending = queue.count - queueHead
+        if pending == 1 || pending >= options.batchSize { condition.broadcast() }
     }
 
     /// The next batch to write, waiting for one; nil once closed and drained.
@@ -162,6 +169,10 @@ final class RecorderState: @unchecked Sendable {
                 return nil
             }
             condition.wait()
+        }
+        let deadline = Date(timeIntervalSinceNow: options.maxDelay)
+        while queue.count - queueHead < options.batchSize, !closing, flushWaiters == 0, Date() < deadline {
+            _ = condition.wait(until: deadline)
         }
         let end = min(queue.count, queueHead + options.batchSize)
         let batch = Array(queue[queueHead..<end])
@@ -200,6 +211,9 @@ final class RecorderState: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         let target = enqueuedCount
+        flushWaiters += 1
+        defer { flushWaiters -= 1 }
+        condition.broadcast()
         while settledCount < target, !stopped {
             if !condition.wait(until: deadline) { return settledCount >= target }
         }

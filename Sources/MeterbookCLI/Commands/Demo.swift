@@ -26,6 +26,11 @@ extension MeterbookCommand {
         @Option(help: "Seed of the simulator's randomness (same seed, same traffic).")
         var seed: UInt64 = 42
 
+        // Keeps the process alive after everything was flushed and printed, so a test can SIGKILL it at a known
+        // point and check that no recorded row depends on a clean exit.
+        @Option(name: .customLong("hold-seconds"), help: .hidden)
+        var holdSeconds: Double = 0
+
         func validate() throws {
             guard (1...100_000).contains(calls) else { throw ValidationError("--calls must be between 1 and 100000.") }
             guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256.") }
@@ -80,6 +85,7 @@ extension MeterbookCommand {
                   meterbook simulate --listen 127.0.0.1:8080
                       (the simulated upstream on its own, to point an SDK or meterbook call at)
                 """)
+            if holdSeconds > 0 { try await Task.sleep(nanoseconds: UInt64(holdSeconds * 1_000_000_000)) }
         }
     }
 }
