@@ -11,6 +11,8 @@ enum ProcessRunner {
 
     enum Failure: Error {
         case couldNotStart(String)
+        /// exec failed with ETXTBSY: the file is open for writing somewhere; retried.
+        case textFileBusy
         case timedOut
     }
 
@@ -31,9 +33,21 @@ enum ProcessRunner {
     /// Runs `executable` with `arguments` and `environment`; after `timeout` seconds it is terminated and
     /// `Failure.timedOut` thrown (without waiting for a child it may have left holding the pipes).
     static func run(_ executable: URL, arguments: [String], environment: [String: String], timeout: Double) async throws -> Output {
-        let run = Run()
-        return try await withCheckedThrowingContinuation { continuation in
-            run.start(executable, arguments: arguments, environment: environment, timeout: timeout, continuation: continuation)
+        var attempt = 1
+        while true {
+            do {
+                let run = Run()
+                return try await withCheckedThrowingContinuation { continuation in
+                    run.start(executable, arguments: arguments, environment: environment, timeout: timeout, continuation: continuation)
+                }
+            } catch Failure.textFileBusy where attempt < 3 {
+                // The program file is still open for writing somewhere (being installed, or inherited by a process
+                // another thread just forked); that passes within moments.
+                attempt += 1
+                try await Task.sleep(nanoseconds: 50_000_000)
+            } catch Failure.textFileBusy {
+                throw Failure.couldNotStart("\(executable.path) is busy being written")
+            }
         }
     }
 
@@ -64,7 +78,8 @@ enum ProcessRunner {
             do {
                 try process.run()
             } catch {
-                resume(.failure(Failure.couldNotStart("\(error)")))
+                let busy = (error as NSError).code == Int(ETXTBSY) || "\(error)".contains("Text file busy")
+                resume(.failure(busy ? Failure.textFileBusy : Failure.couldNotStart("\(error)")))
                 return
             }
             // Blocking reads on their own threads: the pipes must be drained while the program runs.

@@ -35,9 +35,11 @@ public final class MeterbookStore: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // Check and migrate in one IMMEDIATE transaction: several processes may open a new file at once, and
+            // none may see another's half-made schema.
             try pool.writeWithoutTransaction { db in
-                try Self.checkIsMeterbook(db, path: path)
                 try db.inTransaction(.immediate) {
+                    try Self.checkIsMeterbook(db, path: path)
                     try Schema.migrate(db, path: path)
                     return .commit
                 }
@@ -78,7 +80,6 @@ public final class MeterbookStore: Sendable {
         if applicationID != 0 || tables > 0 {
             throw StoreError(.notMeterbook, "\(path) is an SQLite database but not a Meterbook one: pass --db with the path of a Meterbook database.")
         }
-        try db.execute(sql: "PRAGMA journal_mode = WAL")
     }
 
     /// Reads with a GRDB database connection.

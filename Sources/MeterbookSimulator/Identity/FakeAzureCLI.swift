@@ -3,6 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A stand-in `az` for tests and demos: a shell script alone in its own folder (put ``folder`` on `PATH`) that
 /// answers `az account get-access-token` as the Azure CLI does, or fails as told. Each run appends its arguments
@@ -65,9 +68,14 @@ public final class FakeAzureCLI: Sendable {
 
             """
         let path = base.appendingPathComponent("az").path
-        guard FileManager.default.createFile(atPath: path, contents: Data(script.utf8)) else {
-            throw SimulatorError("Could not write the fake az script at \(path).")
-        }
+        // Written through a close-on-exec descriptor: a process another test forks meanwhile must not inherit it
+        // open for writing, or running the script fails with ETXTBSY.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard descriptor >= 0 else { throw SimulatorError("Could not write the fake az script at \(path).") }
+        let bytes = Array(script.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == bytes.count else { throw SimulatorError("Could not write the fake az script at \(path).") }
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
     }
 

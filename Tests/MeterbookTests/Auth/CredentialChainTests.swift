@@ -37,7 +37,7 @@ import Testing
             #expect(identity.requests().last?.parameters["client_assertion"] == "assertion")
 
             // Nothing in the environment: managed identity (IMDS) is next.
-            let managed = DefaultAzureCredential(environment: authEnvironment(identity: identity, az: az))
+            let managed = DefaultAzureCredential(environment: authEnvironment(identity: identity, az: az), imdsProbeTimeout: CredentialTests.answeringProbeTimeout)
             _ = try await managed.getToken(scope: scope)
             #expect(managed.selectedCredential == "managed identity")
             #expect(managed.skippedCredentials.map(\.credential) == ["environment", "workload identity"])
@@ -45,7 +45,7 @@ import Testing
 
             // No managed identity either: the Azure CLI.
             identity.enqueue([.noIdentity], for: .imds)
-            let cli = DefaultAzureCredential(environment: authEnvironment(identity: identity, az: az))
+            let cli = DefaultAzureCredential(environment: authEnvironment(identity: identity, az: az), imdsProbeTimeout: CredentialTests.answeringProbeTimeout)
             let token = try await cli.getToken(scope: scope)
             #expect(token.token == az.token)
             #expect(cli.selectedCredential == "Azure CLI")
@@ -111,7 +111,8 @@ import Testing
     @Test func stopsAtACredentialThatIsSetUpButFails() async throws {
         let az = try FakeAzureCLI()
         try await withIdentity(.init(clientSecret: "the-right-secret")) { identity in
-            let credential = DefaultAzureCredential(environment: authEnvironment(identity: identity, az: az, servicePrincipal(secret: "an-old-secret-99")))
+            let credential = DefaultAzureCredential(environment: authEnvironment(identity: identity, az: az, servicePrincipal(secret: "an-old-secret-99")),
+                                                    imdsProbeTimeout: CredentialTests.answeringProbeTimeout)
             do {
                 _ = try await credential.getToken(scope: scope)
                 Issue.record("expected the wrong secret to stop the chain")
@@ -129,7 +130,7 @@ import Testing
         let az = try FakeAzureCLI()
         try await withIdentity { identity in
             identity.enqueue([.noIdentity], for: .imds)
-            let credential = DefaultAzureCredential(environment: authEnvironment(identity: identity, az: az))
+            let credential = DefaultAzureCredential(environment: authEnvironment(identity: identity, az: az), imdsProbeTimeout: CredentialTests.answeringProbeTimeout)
             _ = try await credential.getToken(scope: scope)
             // IMDS would answer now, but the chain stays with the Azure CLI.
             _ = try await credential.getToken(scope: EntraScope.aiFoundry)

@@ -76,6 +76,32 @@ import Testing
         }
     }
 
+    @Test func manyOpenersOfOneNewFileAllSucceed() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("race.sqlite").path
+        for _ in 0..<10 {
+            try? FileManager.default.removeItem(at: folder)
+            let failures = await withTaskGroup(of: String?.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        await withCheckedContinuation { continuation in
+                            Thread.detachNewThread {
+                                do {
+                                    _ = try MeterbookStore(path: path)
+                                    continuation.resume(returning: nil)
+                                } catch {
+                                    continuation.resume(returning: "\(error)")
+                                }
+                            }
+                        }
+                    }
+                }
+                return await group.compactMap { $0 }.reduce(into: []) { $0.append($1) }
+            }
+            #expect(failures.isEmpty)
+        }
+    }
+
     @Test func readOnlyNeverCreates() throws {
         let path = folder.appendingPathComponent("absent.sqlite").path
         #expect(throws: StoreError.self) { try MeterbookStore(path: path, mode: .readOnly) }
