@@ -1,7 +1,5 @@
 import Hummingbird
 import Logging
-import NIOConcurrencyHelpers
-import ServiceLifecycle
 
 /// A simulated Azure OpenAI / Foundry / Claude-on-Foundry upstream on a local port.
 ///
@@ -14,16 +12,9 @@ import ServiceLifecycle
 /// await simulator.stop()
 /// ```
 public final class AzureSimulator: Sendable {
-    private struct Lifecycle {
-        var startup: StartupSignal?
-        var port: Int?
-        var group: ServiceGroup?
-        var task: Task<Void, any Error>?
-    }
-
     private let core: SimulatorCore
     private let logger: Logger
-    private let lifecycle = NIOLockedValueBox(Lifecycle())
+    private let server = LoopbackServer(name: "simulator")
 
     /// Creates a stopped simulator; call ``start()``. It logs nothing.
     public convenience init(configuration: SimulatorConfiguration = .init()) {
@@ -43,47 +34,12 @@ public final class AzureSimulator: Sendable {
     /// another call is starting it) waits for the same start and does nothing more.
     public func start() async throws {
         let configuration = core.configuration
-        let startup = StartupSignal()
-        let app = Application(
-            responder: SimulatorResponder(core: core),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
-            onServerRunning: { channel in startup.succeed(port: channel.localAddress?.port ?? configuration.port) },
-            logger: logger
-        )
-        // No signal handling here: the owner decides when to stop (tests, the CLI).
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        let existing: StartupSignal? = lifecycle.withLockedValue { state in
-            if let running = state.startup { return running }
-            state.startup = startup
-            state.group = group
-            state.task = Task {
-                do {
-                    try await group.run()
-                    startup.fail(SimulatorError("The simulator stopped before it was listening."))
-                } catch {
-                    startup.fail(error)
-                    throw error
-                }
-            }
-            return nil
-        }
-        if let existing {
-            _ = try await existing.wait()
-            return
-        }
-        do {
-            let port = try await startup.wait()
-            lifecycle.withLockedValue { $0.port = port }
-        } catch {
-            lifecycle.withLockedValue { $0 = Lifecycle() }
-            throw SimulatorError(
-                "The simulator could not listen on \(configuration.host):\(configuration.port) (\(error)). Use port 0 for a free port, or stop whatever holds that one.")
-        }
+        try await server.start(responder: SimulatorResponder(core: core), host: configuration.host, port: configuration.port, logger: logger)
     }
 
     /// The bound port; 0 before ``start()``.
     public var port: Int {
-        lifecycle.withLockedValue { $0.port ?? 0 }
+        server.port
     }
 
     /// `http://HOST:PORT`, for pointing a client at the simulator.
@@ -97,25 +53,14 @@ public final class AzureSimulator: Sendable {
 
     /// Stops listening. In-flight requests get two seconds to finish, then they are cut.
     public func stop() async {
-        let (group, task) = lifecycle.withLockedValue { state in
-            defer { state = Lifecycle() }
-            return (state.group, state.task)
-        }
-        guard let group, let task else { return }
-        await group.triggerGracefulShutdown()
-        let deadline = Task {
-            try await Task.sleep(for: .seconds(2))
-            task.cancel()
-        }
-        _ = await task.result
-        deadline.cancel()
+        await server.stop(grace: 2)
     }
 
     /// Starts if needed, then serves until the calling task is cancelled (then stops gracefully)
     /// or the server fails (then throws).
     public func runUntilCancelled() async throws {
         try await start()
-        guard let task = lifecycle.withLockedValue({ $0.task }) else { return }
+        guard let task = server.task else { return }
         try await withTaskCancellationHandler {
             try await task.value
         } onCancel: {

@@ -1,6 +1,7 @@
 import Foundation
 import MeterbookTransport
 import Testing
+@testable import MeterbookSimulator
 
 /// The transport against a real HTTP server on 127.0.0.1.
 ///
@@ -75,7 +76,7 @@ import Testing
             let echo = try result.json()
             #expect(echo["method"] as? String == "POST")
             #expect(echo["body_bytes"] as? Int == body.count)
-            #expect(echo["body_sha256"] as? String == SHA256.hex(body))
+            #expect(echo["body_sha256"] as? String == SHA256.hex(Array(body)))
             let echoed = try #require(echo["headers"] as? [String: String])
             #expect(echoed["content-type"] == "application/octet-stream")
             #expect(echoed["x-client-tag"] == "bulk")
@@ -90,7 +91,7 @@ import Testing
                 TransportRequest(method: "PUT", url: base + "/_sim/echo", headers: ["Content-Type": "text/plain"], body: body)))
             let echo = try result.json()
             #expect(echo["method"] as? String == "PUT")
-            #expect(echo["body_sha256"] as? String == SHA256.hex(body))
+            #expect(echo["body_sha256"] as? String == SHA256.hex(Array(body)))
         }
     }
 
@@ -292,7 +293,7 @@ import Testing
                 #expect(result.error == nil, "request \(index): \(String(describing: result.error))")
                 #expect(result.head?.status == 200)
                 let echo = try result.json()
-                #expect(echo["body_sha256"] as? String == SHA256.hex(Data("request \(index)".utf8)))
+                #expect(echo["body_sha256"] as? String == SHA256.hex(Array("request \(index)".utf8)))
             }
         }
     }

@@ -1,7 +1,5 @@
 import Hummingbird
 import Logging
-import NIOConcurrencyHelpers
-import ServiceLifecycle
 
 /// Simulated Microsoft Entra ID endpoints on loopback, for tests and demos of keyless auth: the token endpoint
 /// (point `AZURE_AUTHORITY_HOST` at ``baseURL``), IMDS (``imdsEndpoint``) and App Service's identity endpoint
@@ -36,14 +34,8 @@ public final class IdentitySimulator: Sendable {
     /// Every token this simulator issues starts with this.
     public static let tokenPrefix = "simulated-entra-token-"
 
-    private struct Lifecycle {
-        var port: Int?
-        var group: ServiceGroup?
-        var task: Task<Void, any Error>?
-    }
-
     let state: IdentityState
-    private let lifecycle = NIOLockedValueBox(Lifecycle())
+    private let server = LoopbackServer(name: "identity simulator")
 
     public init(configuration: Configuration = .init()) {
         state = IdentityState(configuration: configuration)
@@ -55,45 +47,15 @@ public final class IdentitySimulator: Sendable {
     public func start() async throws {
         let configuration = state.configuration
         let logger = Logger(label: "meterbook.identity-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
-        let startup = StartupSignal()
-        let app = Application(
-            responder: IdentityResponder(state: state),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
-            onServerRunning: { channel in startup.succeed(port: channel.localAddress?.port ?? configuration.port) },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        let task = Task {
-            do {
-                try await group.run()
-                startup.fail(SimulatorError("The identity simulator stopped before it was listening."))
-            } catch {
-                startup.fail(error)
-                throw error
-            }
-        }
-        lifecycle.withLockedValue { $0 = Lifecycle(port: nil, group: group, task: task) }
-        let port = try await startup.wait()
-        lifecycle.withLockedValue { $0.port = port }
+        try await server.start(responder: IdentityResponder(state: state), host: configuration.host, port: configuration.port, logger: logger)
     }
 
     /// Stops listening; requests still waiting (``IdentityReply/delay(ms:)``) are cut after a second.
     public func stop() async {
-        let (group, task) = lifecycle.withLockedValue { state in
-            defer { state = Lifecycle() }
-            return (state.group, state.task)
-        }
-        guard let group, let task else { return }
-        await group.triggerGracefulShutdown()
-        let deadline = Task {
-            try await Task.sleep(for: .seconds(1))
-            task.cancel()
-        }
-        _ = await task.result
-        deadline.cancel()
+        await server.stop(grace: 1)
     }
 
-    public var port: Int { lifecycle.withLockedValue { $0.port ?? 0 } }
+    public var port: Int { server.port }
 
     /// `http://127.0.0.1:PORT`: the authority host (`AZURE_AUTHORITY_HOST`).
     public var baseURL: String { "http://\(state.configuration.host):\(port)" }

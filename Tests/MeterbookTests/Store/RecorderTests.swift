@@ -26,15 +26,7 @@ import Testing
         let blocker = try MeterbookStore(path: path, busyTimeout: 0.05)
         let blockedStore = try MeterbookStore(path: path, busyTimeout: 0.05)
         let recorder = Recorder(store: blockedStore)
-        let locked = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            try? blocker.write { _ in
-                locked.signal()
-                release.wait()
-            }
-        }
-        locked.wait()
+        let release = Self.holdWriteLock(blocker)
         for index in 0..<10 { recorder.record(StoreTests.sampleRecord(callID: "c\(index)")) }  // returns at once, no throw
         #expect(!(await recorder.flush(timeout: 0.5)), "nothing can be written while the lock is held")
         #expect(recorder.statistics.writeFailures > 0)
@@ -55,15 +47,7 @@ import Testing
         options.maxQueued = 5
         options.batchSize = 1
         let recorder = Recorder(store: store, options: options)
-        let locked = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            try? blocker.write { _ in
-                locked.signal()
-                release.wait()
-            }
-        }
-        locked.wait()
+        let release = Self.holdWriteLock(blocker)
         for index in 0..<20 { recorder.record(StoreTests.sampleRecord(callID: "c\(index)")) }
         #expect(recorder.statistics.dropped >= 14)
         release.signal()
@@ -71,6 +55,20 @@ import Testing
         let written = try store.count()
         #expect(written + recorder.statistics.dropped == 20)
         recorder.close()
+    }
+
+    /// Holds `store`'s write lock on another thread until the returned semaphore is signalled.
+    static func holdWriteLock(_ store: MeterbookStore) -> DispatchSemaphore {
+        let locked = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? store.write { _ in
+                locked.signal()
+                release.wait()
+            }
+        }
+        locked.wait()
+        return release
     }
 
     @Test func clearFinalIsAppliedAfterTheInsertsBeforeIt() async throws {
