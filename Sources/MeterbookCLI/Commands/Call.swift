@@ -108,10 +108,10 @@ extension MeterbookCommand {
                     Console.out(response.outputText ?? Self.embeddingSummary(response) ?? String(decoding: response.body, as: UTF8.self))
                     record = response.record
                 }
-                recorder.close()
+                await recorder.flush()
                 if let record { Console.note(Self.summary(record)) }
             } catch let error as MeterbookError {
-                recorder.close()
+                await recorder.flush()
                 throw CommandFailure(message: error.description + (error.callID.map { ". Investigate with the call id \($0)" } ?? ""))
             }
         }
