@@ -88,7 +88,7 @@ enum RecorderBenchmark {
         template.region = "East US"
         let records = (0..<rows).map { index -> AttemptRecord in
             var record = template
-            record.callID = UUID().uuidString
+            record.callID = CallID.make()
             record.responseID = "chatcmpl-\(index)"
             record.requestID = UUID().uuidString
             record.apimRequestID = UUID().uuidString

@@ -78,7 +78,7 @@ public final class MeterbookClient: Sendable {
             body = ChatStreamOptions.ensuringIncludeUsage(body)
         }
         if description.deployment == nil { description.deployment = request.deployment }
-        let callID = request.callID ?? request.headers["x-ms-client-request-id"] ?? UUID().uuidString.lowercased()
+        let callID = request.callID ?? request.headers["x-ms-client-request-id"] ?? CallID.make()
         var headers: HTTPHeaders = [
             "Content-Type": "application/json",
             "Accept": description.stream ? "text/event-stream" : "application/json",

@@ -60,7 +60,7 @@ public struct RecordedExchange: Sendable {
     /// The row this exchange records: the same `AttemptObserver` the client uses, fed the whole exchange at once.
     public func attemptRecord(costPolicy: CostPolicy = .builtin) -> AttemptRecord {
         let description = RequestDescription(method: method, url: url, body: requestBody)
-        let callID = callID ?? requestHeaders["x-ms-client-request-id"].flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+        let callID = callID ?? requestHeaders["x-ms-client-request-id"].flatMap { $0.isEmpty ? nil : $0 } ?? CallID.make()
         var observer = AttemptObserver(
             request: description, callID: callID, attempt: attempt, requestBytes: requestBody?.count ?? 0,
             tags: tags, costPolicy: costPolicy, startedAt: startedAt, startNanos: 0

@@ -9,8 +9,9 @@ import Logging
 /// Every live recorder is flushed when the process exits normally.
 public final class Recorder: Sendable {
     public struct Options: Sendable {
-        /// Most rows written in one transaction.
-        public var batchSize = 2_000
+        /// Most rows written in one transaction. Under a backlog, big transactions amortise the index pages each
+        /// commit rewrites; at ordinary rates a batch is whatever arrived within `maxDelay`.
+        public var batchSize = 20_000
         /// How long the writer waits for a batch to fill before writing what it has. Waking for every row would
         /// compete with the callers for CPU; rows are still durable at `flush` and at exit.
         public var maxDelay: TimeInterval = 0.05

@@ -17,11 +17,32 @@ extension AttemptRecord {
 
     /// The `tags` column: a JSON object with sorted keys.
     var tagsJSON: String {
-        guard !tags.isEmpty,
-              let data = try? JSONSerialization.data(withJSONObject: tags, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return "{}"
+        guard !tags.isEmpty else { return "{}" }
+        // Built by hand: JSONSerialization per row costs more than the insert itself.
+        var text = "{"
+        for (index, key) in tags.keys.sorted().enumerated() {
+            if index > 0 { text += "," }
+            Self.appendJSONString(key, to: &text)
+            text += ":"
+            Self.appendJSONString(tags[key] ?? "", to: &text)
         }
-        return String(decoding: data, as: UTF8.self)
+        return text + "}"
+    }
+
+    static func appendJSONString(_ value: String, to text: inout String) {
+        text += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20: text += String(format: "\\u%04x", scalar.value)
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
     }
 
     /// Binds every column in `columnNames` order.

@@ -38,6 +38,8 @@ public final class MeterbookStore: Sendable {
             // Check and migrate in one IMMEDIATE transaction: several processes may open a new file at once, and
             // none may see another's half-made schema.
             try pool.writeWithoutTransaction { db in
+                // The writer's page cache holds the hot index pages of large batches (64 MB, allocated as used).
+                try db.execute(sql: "PRAGMA cache_size = -65536")
                 try db.inTransaction(.immediate) {
                     try Self.checkIsMeterbook(db, path: path)
                     try Schema.migrate(db, path: path)
