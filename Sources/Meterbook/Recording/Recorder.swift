@@ -11,7 +11,7 @@ public final class Recorder: Sendable {
     public struct Options: Sendable {
         /// Most rows written in one transaction. Under a backlog, big transactions amortise the index pages each
         /// commit rewrites; at ordinary rates a batch is whatever arrived within `maxDelay`.
-        public var batchSize = 20_000
+        public var batchSize = 50_000
         /// How long the writer waits for a batch to fill before writing what it has. Waking for every row would
         /// compete with the callers for CPU; rows are still durable at `flush` and at exit.
         public var maxDelay: TimeInterval = 0.05
