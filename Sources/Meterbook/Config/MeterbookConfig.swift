@@ -1,8 +1,8 @@
 import Foundation
 import TOMLKit
 
-/// `meterbook.toml`: deployment-to-model mappings and price overrides. Every section is optional, and
-/// sections other commands add (proxy upstreams, retention) are ignored here.
+/// `meterbook.toml`: deployment-to-model mappings, price overrides and the proxy's sections (see `ProxyConfig`).
+/// Every section is optional, and sections other commands add (retention) are ignored here.
 ///
 /// ```toml
 /// [deployments.prod-chat]
@@ -22,6 +22,8 @@ public struct MeterbookConfig: Sendable, Equatable {
 
     public var deployments: [String: Deployment] = [:]
     public var prices: [ModelPrice] = []
+    /// `[proxy]` and `[upstreams]`, for `meterbook proxy`.
+    public var proxy = ProxyConfig()
     /// The file this came from, when any.
     public var path: String?
 
@@ -100,6 +102,7 @@ public struct MeterbookConfig: Sendable, Equatable {
                 config.prices.append(price)
             }
         }
+        config.proxy = try ProxyConfig.parse(table, source: source)
         return config
     }
 }
