@@ -1,0 +1,81 @@
+import Foundation
+import Meterbook
+
+/// Removes the usage chunk the proxy asked for (`stream_options.include_usage`) from a Chat Completions
+/// stream, so the client gets the stream it asked for. Every other event passes through byte for byte,
+/// each as soon as its closing blank line has arrived. A value type with no I/O.
+struct UsageChunkFilter: Sendable {
+    private static let lf = UInt8(ascii: "\n")
+    private static let cr = UInt8(ascii: "\r")
+
+    /// The bytes of the event not yet complete.
+    private var event: [UInt8] = []
+    private var lineIsEmpty = true
+    private var lastWasCR = false
+    /// The last event ended with a CR on its blank line: an LF right after it still belongs to that event.
+    private var lfMayFollow = false
+    private var lastEventRemoved = false
+    /// Usage chunks removed so far.
+    private(set) var removed = 0
+
+    /// Takes a chunk from upstream; returns the bytes that can go to the client now.
+    mutating func feed(_ chunk: Data) -> Data {
+        var output = Data()
+        for byte in chunk {
+            if lfMayFollow {
+                lfMayFollow = false
+                if byte == Self.lf {
+                    if !lastEventRemoved { output.append(byte) }
+                    continue
+                }
+            }
+            event.append(byte)
+            if byte == Self.lf, lastWasCR {
+                // The LF of a CRLF: the CR already ended the line.
+                lastWasCR = false
+                continue
+            }
+            guard byte == Self.lf || byte == Self.cr else {
+                lastWasCR = false
+                lineIsEmpty = false
+                continue
+            }
+            if lineIsEmpty {
+                // A blank line: the event is complete.
+                completeEvent(into: &output)
+                lfMayFollow = byte == Self.cr
+                lastWasCR = false
+            } else {
+                lineIsEmpty = true
+                lastWasCR = byte == Self.cr
+            }
+        }
+        return output
+    }
+
+    /// The stream ended: what is left (an event without its blank line) goes out as it came, unless it is
+    /// the usage chunk.
+    mutating func finish() -> Data {
+        lfMayFollow = false
+        guard !event.isEmpty else { return Data() }
+        var output = Data()
+        completeEvent(into: &output)
+        return output
+    }
+
+    private mutating func completeEvent(into output: inout Data) {
+        defer {
+            event.removeAll(keepingCapacity: true)
+            lineIsEmpty = true
+        }
+        var parser = SSEParser()
+        let bytes = Data(event)
+        let events = parser.feed(bytes) + parser.finish()
+        lastEventRemoved = events.count == 1 && ChatStreamOptions.isUsageChunk(events[0])
+        if lastEventRemoved {
+            removed += 1
+        } else {
+            output.append(bytes)
+        }
+    }
+}
