@@ -96,7 +96,14 @@ let package = Package(
         ),
         .testTarget(
             name: "MeterbookProxyTests",
-            dependencies: ["MeterbookProxy", "Meterbook", "MeterbookSimulator"]
+            dependencies: [
+                "MeterbookProxy", "Meterbook", "MeterbookSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Python"]
         ),
         // End-to-end tests of the real `meterbook` binary (depending on the executable target builds it first).
         .testTarget(
