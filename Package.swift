@@ -84,7 +84,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "MeterbookBenchmark",
-            dependencies: ["Meterbook", "MeterbookProxy", "MeterbookSimulator"]
+            dependencies: [
+                "Meterbook", "MeterbookProxy", "MeterbookSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "MeterbookTransportTests",

@@ -36,8 +36,9 @@ public final class RecordingProxy: Sendable {
     private let draining = NIOLockedValueBox(false)
     private let lifecycle = NIOLockedValueBox(Lifecycle())
 
-    /// Checks the configuration; throws `ProxyConfigurationError` saying what to change.
-    public init(configuration: ProxyConfiguration, recorder: Recorder, transport: CurlTransport = .shared,
+    /// Checks the configuration; throws `ProxyConfigurationError` saying what to change. Without a `transport`,
+    /// the proxy gets its own, allowing `maxUpstreamConnections` per upstream host.
+    public init(configuration: ProxyConfiguration, recorder: Recorder, transport: CurlTransport? = nil,
                 logger: Logger = Logger(label: "meterbook.proxy")) throws(ProxyConfigurationError) {
         try configuration.validate()
         self.configuration = configuration
@@ -46,7 +47,8 @@ public final class RecordingProxy: Sendable {
         metrics = ProxyMetrics()
         handler = ProxyHandler(
             configuration: configuration, router: try UpstreamRouter(upstreams: configuration.upstreams), recorder: recorder,
-            tracker: CallTracker(window: configuration.retryWindow), metrics: metrics, transport: transport, logger: logger)
+            tracker: CallTracker(window: configuration.retryWindow), metrics: metrics,
+            transport: transport ?? CurlTransport(maxConnectionsPerHost: configuration.maxUpstreamConnections), logger: logger)
     }
 
     /// Starts listening (and serving `/metrics` when configured) and returns once bound. With

@@ -30,13 +30,16 @@ public struct ProxyConfiguration: Sendable {
     public var gracePeriod: Double
     /// How long a call can wait for an SDK retry to join it (CONTRACT.md: 10 minutes).
     public var retryWindow: Double
+    /// Connections open at once to one upstream host (HTTP/1.1; HTTP/2 multiplexes over fewer).
+    public var maxUpstreamConnections: Int
     public var costPolicy: CostPolicy
 
     public init(
         host: String = "127.0.0.1", port: Int = 8787, metricsHost: String? = nil, metricsPort: Int = 9464,
         upstreams: [ProxyUpstream], accessKey: String? = nil, allowInsecure: Bool = false, includeUsage: Bool = true,
         maxBodyBytes: Int = 32 * 1024 * 1024, maxHeaderBytes: Int = 64 * 1024, connectTimeout: Double = 10,
-        timeout: Double = 600, gracePeriod: Double = 10, retryWindow: Double = 600, costPolicy: CostPolicy = .builtin
+        timeout: Double = 600, gracePeriod: Double = 10, retryWindow: Double = 600, maxUpstreamConnections: Int = 256,
+        costPolicy: CostPolicy = .builtin
     ) {
         self.host = host
         self.port = port
@@ -52,6 +55,7 @@ public struct ProxyConfiguration: Sendable {
         self.timeout = timeout
         self.gracePeriod = gracePeriod
         self.retryWindow = retryWindow
+        self.maxUpstreamConnections = maxUpstreamConnections
         self.costPolicy = costPolicy
     }
 
@@ -93,6 +97,9 @@ public struct ProxyConfiguration: Sendable {
         }
         guard maxBodyBytes > 0, maxHeaderBytes >= 1024 else {
             throw ProxyConfigurationError("The body limit must be positive and the header limit at least 1024 bytes.")
+        }
+        guard maxUpstreamConnections > 0 else {
+            throw ProxyConfigurationError("The upstream connection limit must be at least 1.")
         }
         guard connectTimeout >= 0, timeout >= 0, gracePeriod >= 0 else {
             throw ProxyConfigurationError("Timeouts and the grace period must be 0 or more seconds.")
