@@ -8,7 +8,7 @@ import MeterbookSimulator
 /// recording proxy (recording into a real SQLite file), at 1, 50 and 200 concurrent clients, streaming and not.
 /// Reports added latency (p50, p99), time to first token, and throughput through the proxy against direct.
 ///
-/// `meterbook-benchmark proxy [--requests N] [--concurrency 1,50,200]`
+/// `meterbook-benchmark proxy [--requests N] [--concurrency 1,50,200] [--only json|stream]`
 enum ProxyBenchmark {
     struct Sample {
         var latencyMs: Double
@@ -28,16 +28,40 @@ enum ProxyBenchmark {
     static func run(_ arguments: [String]) async throws {
         var requestsPerRun = 2_000
         var levels = [1, 50, 200]
+        var modes = [false, true]
         var index = 0
         while index < arguments.count {
             switch arguments[index] {
             case "--requests": requestsPerRun = Int(arguments[index + 1]) ?? requestsPerRun; index += 2
             case "--concurrency": levels = arguments[index + 1].split(separator: ",").compactMap { Int($0) }; index += 2
+            case "--only": modes = [arguments[index + 1] == "stream"]; index += 2
             default: index += 1
             }
         }
 
-        let simulator = AzureSimulator(configuration: SimulatorConfiguration(seed: 5))
+        print("## Recording proxy (`meterbook-benchmark proxy`)\n")
+        print("Client (libcurl), proxy and simulator in one process on loopback (\(ProcessInfo.processInfo.activeProcessorCount) cores); "
+            + "Chat Completions on Azure's deployment path; the proxy records every attempt into SQLite. Streams ask for no usage, "
+            + "so the proxy adds include_usage and strips its chunk. Each cell: a warm-up, then the same load direct and through "
+            + "the proxy. Latency: send to last byte; TTFT: send to the first content delta; added = proxy − direct, per percentile.")
+        // Instant: the simulator answers at once, so every cell is bound by CPU (the proxy's cost shows in full).
+        // Paced: time to first byte and gaps between events like a real model, so throughput is bound by
+        // latency and concurrency, unless the proxy cannot keep up.
+        let scenarios: [(title: String, configuration: SimulatorConfiguration, requests: (Int) -> Int)] = [
+            ("Instant upstream (answers at once, CPU-bound)", SimulatorConfiguration(seed: 5),
+             { $0 == 1 ? requestsPerRun / 4 : requestsPerRun }),
+            ("Paced upstream (500 ms to first byte, 20 ms between stream events)",
+             SimulatorConfiguration(seed: 5, latencyMs: 500...500, streamChunkIntervalMs: 20),
+             { $0 == 1 ? 10 : min(requestsPerRun, $0 * 4) }),
+        ]
+        for scenario in scenarios {
+            print("\n### \(scenario.title)\n")
+            try await runScenario(scenario.configuration, levels: levels, modes: modes, requests: scenario.requests)
+        }
+    }
+
+    static func runScenario(_ simulatorConfiguration: SimulatorConfiguration, levels: [Int], modes: [Bool], requests: (Int) -> Int) async throws {
+        let simulator = AzureSimulator(configuration: simulatorConfiguration)
         try await simulator.start()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meterbook-proxy-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -52,25 +76,21 @@ enum ProxyBenchmark {
         try await proxy.start()
         let client = CurlTransport(maxConnectionsPerHost: 512)
 
-        print("## Recording proxy (`meterbook-benchmark proxy`)\n")
-        print("Client, proxy and simulator in one process on loopback (\(ProcessInfo.processInfo.activeProcessorCount) cores); "
-            + "Chat Completions on Azure's deployment path, \(requestsPerRun) requests per cell (\(requestsPerRun / 4) at 1 client) after a warm-up; "
-            + "the proxy records every attempt into SQLite. Streams ask for no usage, so the proxy adds include_usage and strips its chunk. "
-            + "Latency: send to last byte; TTFT: send to the first content delta; added = proxy − direct, per percentile.\n")
-        print("| mode | clients | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | direct TTFT p50 | proxy TTFT p50 | TTFT added | direct req/s | proxy req/s | proxy/direct |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
-        for stream in [false, true] {
+        print("| mode | clients | requests | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | direct TTFT p50 | proxy TTFT p50 | TTFT added | direct req/s | proxy req/s | proxy/direct |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for stream in modes {
             for level in levels {
-                let count = level == 1 ? requestsPerRun / 4 : requestsPerRun
-                _ = try await load(client: client, base: simulator.baseURL, stream: stream, concurrency: level, total: min(count, 200))
+                let count = requests(level)
+                let warmUp = min(count, max(level, 100))
+                _ = try await load(client: client, base: simulator.baseURL, stream: stream, concurrency: level, total: warmUp)
                 let direct = try await load(client: client, base: simulator.baseURL, stream: stream, concurrency: level, total: count)
-                _ = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: min(count, 200))
+                _ = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: warmUp)
                 let proxied = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: count)
                 func f(_ value: Double) -> String { String(format: "%.2f", value) }
                 let ttft = stream
                     ? [f(direct.ttft(0.5)), f(proxied.ttft(0.5)), f(proxied.ttft(0.5) - direct.ttft(0.5))]
                     : ["–", "–", "–"]
-                print("| \(stream ? "stream" : "json") | \(level) | \(f(direct.latency(0.5))) / \(f(direct.latency(0.99))) | "
+                print("| \(stream ? "stream" : "json") | \(level) | \(count) | \(f(direct.latency(0.5))) / \(f(direct.latency(0.99))) | "
                     + "\(f(proxied.latency(0.5))) / \(f(proxied.latency(0.99))) | "
                     + "\(f(proxied.latency(0.5) - direct.latency(0.5))) / \(f(proxied.latency(0.99) - direct.latency(0.99))) | "
                     + "\(ttft.joined(separator: " | ")) | \(Int(direct.throughput)) | \(Int(proxied.throughput)) | "

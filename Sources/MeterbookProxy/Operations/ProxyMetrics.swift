@@ -33,42 +33,70 @@ final class ProxyMetrics: Sendable {
         ]
     }
 
+    /// The instruments of one deployment, made once: the registry's own lookup is slower than this cache.
+    private struct Instruments {
+        var throttled: Counter
+        var tokens: [Counter]
+        var cost: Counter
+        var duration: ValueHistogram
+        var ttft: ValueHistogram
+    }
+
+    private struct RequestKey: Hashable {
+        var deployment: String
+        var status: Int
+        var outcome: Outcome
+    }
+
+    /// Token types, in the order `Instruments.tokens` holds them.
+    private static let tokenTypes = ["input", "output", "cached_input", "cache_write", "reasoning"]
+    private let instruments = NIOLockedValueBox<[String: Instruments]>([:])
+    private let requestCounters = NIOLockedValueBox<[RequestKey: Counter]>([:])
+
     /// Counts one recorded attempt.
     func observe(_ record: AttemptRecord) {
         let deployment = record.deployment ?? "unknown"
-        registry.makeCounter(
-            descriptor: Self.name("requests", unit: "total", "Upstream attempts, by deployment, HTTP status (0: none) and outcome."),
-            labels: [("deployment", deployment), ("status", String(record.status)), ("outcome", record.outcome.rawValue)]
-        ).increment()
-        if record.status == 429 {
-            registry.makeCounter(descriptor: Self.name("throttled", unit: "total", "Attempts answered 429."), labels: [("deployment", deployment)]).increment()
+        let key = RequestKey(deployment: deployment, status: record.status, outcome: record.outcome)
+        let requests = requestCounters.withLockedValue { counters in
+            if let counter = counters[key] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: Self.name("requests", unit: "total", "Upstream attempts, by deployment, HTTP status (0: none) and outcome."),
+                labels: [("deployment", deployment), ("status", String(record.status)), ("outcome", record.outcome.rawValue)])
+            counters[key] = counter
+            return counter
         }
-        let tokens: [(String, Int?)] = [
-            ("input", record.inputTokens), ("output", record.outputTokens), ("cached_input", record.cachedInputTokens),
-            ("cache_write", record.cacheWriteTokens), ("reasoning", record.reasoningTokens),
-        ]
-        for (type, count) in tokens {
-            guard let count, count > 0 else { continue }
-            registry.makeCounter(
-                descriptor: Self.name("tokens", unit: "total", "Tokens by deployment and type (cached_input, cache_write and reasoning are parts of input and output)."),
-                labels: [("deployment", deployment), ("type", type)]
-            ).increment(by: Int64(count))
+        requests.increment()
+        let instruments = instruments(for: deployment)
+        if record.status == 429 { instruments.throttled.increment() }
+        let tokens = [record.inputTokens, record.outputTokens, record.cachedInputTokens, record.cacheWriteTokens, record.reasoningTokens]
+        for (index, count) in tokens.enumerated() {
+            if let count, count > 0 { instruments.tokens[index].increment(by: Int64(count)) }
         }
-        if let cost = record.costUSD, cost > 0 {
-            registry.makeCounter(descriptor: Self.name("cost_usd", unit: "total", "Cost in USD from the price table."), labels: [("deployment", deployment)])
-                .increment(by: cost)
-        }
-        if let latency = record.latencyMs {
-            registry.makeValueHistogram(
-                descriptor: Self.name("request_duration", unit: "seconds", "Send to last byte of each upstream attempt."),
-                labels: [("deployment", deployment)], buckets: Self.latencyBuckets
-            ).record(latency / 1000)
-        }
-        if let ttft = record.ttftMs {
-            registry.makeValueHistogram(
-                descriptor: Self.name("time_to_first_token", unit: "seconds", "Streams: send to first content delta."),
-                labels: [("deployment", deployment)], buckets: Self.latencyBuckets
-            ).record(ttft / 1000)
+        if let cost = record.costUSD, cost > 0 { instruments.cost.increment(by: cost) }
+        if let latency = record.latencyMs { instruments.duration.record(latency / 1000) }
+        if let ttft = record.ttftMs { instruments.ttft.record(ttft / 1000) }
+    }
+
+    private func instruments(for deployment: String) -> Instruments {
+        instruments.withLockedValue { cache in
+            if let existing = cache[deployment] { return existing }
+            let labels = [("deployment", deployment)]
+            let made = Instruments(
+                throttled: registry.makeCounter(descriptor: Self.name("throttled", unit: "total", "Attempts answered 429."), labels: labels),
+                tokens: Self.tokenTypes.map { type in
+                    registry.makeCounter(
+                        descriptor: Self.name("tokens", unit: "total", "Tokens by deployment and type (cached_input, cache_write and reasoning are parts of input and output)."),
+                        labels: labels + [("type", type)])
+                },
+                cost: registry.makeCounter(descriptor: Self.name("cost_usd", unit: "total", "Cost in USD from the price table."), labels: labels),
+                duration: registry.makeValueHistogram(
+                    descriptor: Self.name("request_duration", unit: "seconds", "Send to last byte of each upstream attempt."),
+                    labels: labels, buckets: Self.latencyBuckets),
+                ttft: registry.makeValueHistogram(
+                    descriptor: Self.name("time_to_first_token", unit: "seconds", "Streams: send to first content delta."),
+                    labels: labels, buckets: Self.latencyBuckets))
+            cache[deployment] = made
+            return made
         }
     }
 

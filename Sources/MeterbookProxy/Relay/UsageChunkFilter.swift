@@ -63,15 +63,43 @@ struct UsageChunkFilter: Sendable {
         return output
     }
 
+    /// Whether a `"usage"` key in the bytes is followed by anything but `null`.
+    static func hasNonNullUsage(_ bytes: [UInt8]) -> Bool {
+        let key: [UInt8] = Array(#""usage""#.utf8)
+        let null: [UInt8] = Array("null".utf8)
+        func matches(_ pattern: [UInt8], at start: Int) -> Bool {
+            guard start + pattern.count <= bytes.count else { return false }
+            for offset in 0..<pattern.count where bytes[start + offset] != pattern[offset] { return false }
+            return true
+        }
+        var index = 0
+        while index + key.count <= bytes.count {
+            guard matches(key, at: index) else {
+                index += 1
+                continue
+            }
+            var cursor = index + key.count
+            while cursor < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 || bytes[cursor] == UInt8(ascii: ":") { cursor += 1 }
+            if !matches(null, at: cursor) { return true }
+            index = cursor
+        }
+        return false
+    }
+
     private mutating func completeEvent(into output: inout Data) {
         defer {
             event.removeAll(keepingCapacity: true)
             lineIsEmpty = true
         }
-        var parser = SSEParser()
         let bytes = Data(event)
-        let events = parser.feed(bytes) + parser.finish()
-        lastEventRemoved = events.count == 1 && ChatStreamOptions.isUsageChunk(events[0])
+        // Most events carry no usage at all, or `"usage":null`: pass them without parsing.
+        if Self.hasNonNullUsage(event) {
+            var parser = SSEParser()
+            let events = parser.feed(bytes) + parser.finish()
+            lastEventRemoved = events.count == 1 && ChatStreamOptions.isUsageChunk(events[0])
+        } else {
+            lastEventRemoved = false
+        }
         if lastEventRemoved {
             removed += 1
         } else {
