@@ -52,7 +52,7 @@ enum ProxyBenchmark {
              { $0 == 1 ? requestsPerRun / 4 : requestsPerRun }),
             ("Paced upstream (500 ms to first byte, 20 ms between stream events)",
              SimulatorConfiguration(seed: 5, latencyMs: 500...500, streamChunkIntervalMs: 20),
-             { $0 == 1 ? 10 : min(requestsPerRun, $0 * 4) }),
+             { $0 == 1 ? 20 : min(requestsPerRun, $0 * 4) }),
         ]
         for scenario in scenarios {
             print("\n### \(scenario.title)\n")
@@ -61,8 +61,12 @@ enum ProxyBenchmark {
     }
 
     static func runScenario(_ simulatorConfiguration: SimulatorConfiguration, levels: [Int], modes: [Bool], requests: (Int) -> Int) async throws {
+        // Two simulators with the same seed, one reached directly and one behind the proxy: both serve the same
+        // sequence of answers (the simulator's randomness follows its request count), so the runs compare alike.
         let simulator = AzureSimulator(configuration: simulatorConfiguration)
+        let upstream = AzureSimulator(configuration: simulatorConfiguration)
         try await simulator.start()
+        try await upstream.start()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meterbook-proxy-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -71,7 +75,7 @@ enum ProxyBenchmark {
         quiet.logLevel = .error
         let recorder = Recorder(store: store, logger: quiet)
         let proxy = try RecordingProxy(
-            configuration: ProxyConfiguration(port: 0, upstreams: [ProxyUpstream(baseURL: simulator.baseURL)]),
+            configuration: ProxyConfiguration(port: 0, upstreams: [ProxyUpstream(baseURL: upstream.baseURL)]),
             recorder: recorder, logger: quiet)
         try await proxy.start()
         let client = CurlTransport(maxConnectionsPerHost: 512)
@@ -103,6 +107,7 @@ enum ProxyBenchmark {
         recorder.close()
         print("\nRecorder: \(statistics.written) attempts written, \(statistics.dropped) dropped, \(statistics.writeFailures) write failures.")
         await simulator.stop()
+        await upstream.stop()
     }
 
     /// Sends `total` requests from `concurrency` clients, each sending its next request when the last one ended.
