@@ -54,18 +54,25 @@ public final class RecordingProxy: Sendable {
     /// Starts listening (and serving `/metrics` when configured) and returns once bound. With
     /// `stopOnSignals`, SIGTERM and SIGINT start the graceful shutdown that `stop()` also starts.
     public func start(stopOnSignals: Bool = false) async throws {
+        guard lifecycle.withLockedValue({ $0.task == nil }) else {
+            throw ProxyConfigurationError("The proxy is already running: stop it before starting it again.")
+        }
+        draining.withLockedValue { $0 = false }
         let proxySignal = ListeningSignal()
         let metricsSignal = ListeningSignal()
-        var services: [any Service] = []
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let metricsHost = configuration.metricsHost {
-            services.append(makeMetricsApplication(host: metricsHost, signal: metricsSignal))
+            services.append(.init(service: makeMetricsApplication(host: metricsHost, signal: metricsSignal)))
         } else {
             metricsSignal.succeed(port: 0)
         }
-        // ServiceGroup stops services in reverse order: the proxy drains first, /metrics stays up meanwhile.
-        services.append(makeProxyApplication(signal: proxySignal))
+        // ServiceGroup stops services in reverse order: the health check turns to "stopping" first, then the
+        // proxy drains while /metrics stays up.
+        services.append(.init(service: makeProxyApplication(signal: proxySignal)))
+        services.append(.init(service: DrainWatcher(draining: draining), successTerminationBehavior: .ignore))
 
-        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [], logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.gracePeriod * 1000))
         groupConfiguration.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: groupConfiguration)
@@ -103,8 +110,8 @@ public final class RecordingProxy: Sendable {
     /// and flushes the recorder.
     public func waitUntilStopped() async throws {
         guard let task = lifecycle.withLockedValue({ $0.task }) else { return }
-        defer { draining.withLockedValue { $0 = true } }
         try await task.value
+        lifecycle.withLockedValue { $0 = Lifecycle() }
         await recorder.flush()
     }
 
@@ -183,5 +190,15 @@ public final class RecordingProxy: Sendable {
             onServerRunning: { channel in signal.succeed(port: channel.localAddress?.port ?? 0) },
             logger: logger
         )
+    }
+}
+
+/// Turns the health check to "stopping" as soon as a graceful shutdown begins (a signal, or `stop()`).
+private struct DrainWatcher: Service {
+    let draining: NIOLockedValueBox<Bool>
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        draining.withLockedValue { $0 = true }
     }
 }

@@ -90,6 +90,10 @@ struct ProxyHandler: Sendable {
 
         switch await attempt.head() {
         case .failed(let error):
+            // The message names host and cause only; no header ever goes into a transport error.
+            logger.warning("the upstream did not answer", metadata: [
+                "call_id": "\(assignment.callID)", "error_code": "\(error.code.rawValue)", "error": "\(error.message)",
+            ])
             switch error.code {
             case .timeout: return ProxyError.timeout(error.message).response
             default: return ProxyError.unreachable(error.message).response
