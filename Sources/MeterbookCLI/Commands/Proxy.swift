@@ -21,7 +21,9 @@ extension MeterbookCommand {
 
                 Examples:
                   meterbook proxy --upstream https://RES.openai.azure.com
-                  meterbook proxy --listen 127.0.0.1:8787 --upstream https://RES.openai.azure.com --upstream claude=https://RES2.services.ai.azure.com --metrics-listen 127.0.0.1:9464
+                  meterbook proxy --upstream https://RES.openai.azure.com \\
+                      --upstream claude=https://RES2.services.ai.azure.com \\
+                      --metrics-listen 127.0.0.1:9464
                 """
         )
 
