@@ -20,10 +20,10 @@ public struct MeterbookConfig: Sendable, Equatable {
         public var dataZone: Bool
     }
 
-    public var deployments: [String: Deployment] = [:]
-    public var prices: [ModelPrice] = []
     /// `[proxy]` and `[upstreams]`, for `meterbook proxy`.
     public var proxy = ProxyConfig()
+    public var deployments: [String: Deployment] = [:]
+    public var prices: [ModelPrice] = []
     /// The file this came from, when any.
     public var path: String?
 
@@ -72,6 +72,7 @@ public struct MeterbookConfig: Sendable, Equatable {
             throw ConfigError("\(source) is not valid TOML: \(error). Fix the syntax.")
         }
         var config = MeterbookConfig()
+        config.proxy = try ProxyConfig.parse(table, source: source)
         if let deployments = table["deployments"]?.table {
             for (name, value) in deployments {
                 guard let entry = value.table else {
@@ -102,7 +103,6 @@ public struct MeterbookConfig: Sendable, Equatable {
                 config.prices.append(price)
             }
         }
-        config.proxy = try ProxyConfig.parse(table, source: source)
         return config
     }
 }
