@@ -193,12 +193,3 @@ public final class RecordingProxy: Sendable {
     }
 }
 
-/// Turns the health check to "stopping" as soon as a graceful shutdown begins (a signal, or `stop()`).
-private struct DrainWatcher: Service {
-    let draining: NIOLockedValueBox<Bool>
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        draining.withLockedValue { $0 = true }
-    }
-}

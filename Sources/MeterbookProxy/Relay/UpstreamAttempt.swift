@@ -90,7 +90,7 @@ final class UpstreamAttempt: @unchecked Sendable {
                 continue
             case .body(let chunk):
                 observer.receiveBody(chunk)
-                let out = filter == nil ? chunk : filter!.feed(chunk)
+                let out = filter?.feed(chunk) ?? chunk
                 if !out.isEmpty { try await write(out, to: &writer) }
             case .end(let metrics):
                 if let rest = filter?.finish(), !rest.isEmpty { try await write(rest, to: &writer) }
