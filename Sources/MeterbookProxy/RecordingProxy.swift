@@ -150,7 +150,7 @@ public final class RecordingProxy: Sendable {
     // MARK: Applications
 
     private func makeProxyApplication(signal: ListeningSignal) -> some Service {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: ProxyRequestContext.self)
         let draining = self.draining
         router.get("/healthz") { _, _ -> Response in
             let stopping = draining.withLockedValue { $0 }
@@ -167,7 +167,8 @@ public final class RecordingProxy: Sendable {
             maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes)
         return Application(
             router: router,
-            server: .http1(configuration: HTTP1Channel.Configuration(idleTimeout: .seconds(120), httpDecoderConfiguration: decoder)),
+            server: .http1(configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [ClientHangUpWatcher()], idleTimeout: .seconds(120), httpDecoderConfiguration: decoder)),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in signal.succeed(port: channel.localAddress?.port ?? 0) },
             logger: logger

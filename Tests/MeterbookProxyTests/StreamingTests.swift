@@ -95,6 +95,32 @@ import Testing
         await harness.stop()
     }
 
+    @Test func aClientLeavingWhileUpstreamIsSilentIsNoticedAtOnce() async throws {
+        // 4 s of silence after each event: noticing the hang-up only when writing the next event would take 4 s or more.
+        let harness = try await ProxyHarness.start(simulator: SimulatorConfiguration(streamChunkIntervalMs: 4_000))
+        do {
+            var events = TestClient.open(harness.url + "/openai/v1/responses", body: #"{"model":"gpt-4o","input":"x","stream":true}"#)
+                .makeAsyncIterator()
+            _ = try await events.read(until: "response.created")
+        }
+        let rows = try await harness.waitForRows(1, timeout: .seconds(3))
+        #expect(rows.count == 1)
+        #expect(rows.first?.outcome == .cancelled)
+        await harness.stop()
+    }
+
+    @Test func streamsKeepTheClientConnectionForTheNextCall() async throws {
+        let harness = try await ProxyHarness.start()
+        let body = #"{"model":"gpt-4o","input":"x","stream":true}"#
+        let first = try await TestClient.send(harness.url + "/openai/v1/responses", body: body)
+        let second = try await TestClient.send(harness.url + "/openai/v1/responses", body: body)
+        #expect(first.status == 200 && second.status == 200)
+        #expect(first.headers["connection"] == nil)
+        #expect(second.metrics?.reusedConnection == true)
+        #expect(try await harness.waitForRows(2).map(\.outcome) == [.ok, .ok])
+        await harness.stop()
+    }
+
     @Test func upstreamCutMidStreamCutsTheClientAndRecordsStreamError() async throws {
         let harness = try await ProxyHarness.start()
         harness.simulator.enqueue([.streamCut])

@@ -14,7 +14,7 @@ struct ProxyHandler: Sendable {
     let transport: CurlTransport
     let logger: Logger
 
-    func handle(_ request: Request, context: some RequestContext) async -> Response {
+    func handle(_ request: Request, context: ProxyRequestContext) async -> Response {
         guard let target = router.route(path: request.uri.path, query: request.uri.query) else {
             metrics.rejected("no_upstream")
             let names = router.names.map { "/\($0)/..." }.joined(separator: ", ")
@@ -101,15 +101,12 @@ struct ProxyHandler: Sendable {
         case .received(let head):
             let eventStream = attempt.isEventStream
             if stripsUsage, eventStream { attempt.stripUsageChunk() }
-            var headers = ForwardedHeaders.response(head.headers, keepContentLength: !(stripsUsage && eventStream))
+            let headers = ForwardedHeaders.response(head.headers, keepContentLength: !(stripsUsage && eventStream))
             let body: ResponseBody
-            let request = request
-            if eventStream {
-                // Watching the client's side of the connection lets a stream stop the moment the client leaves,
-                // even while upstream is silent; Hummingbird then closes the connection after the stream, so say so.
-                headers[.connection] = "close"
+            if eventStream, let watcher = try? await context.channel.pipeline.handler(type: ClientHangUpWatcher.self).get() {
+                // A stream stops the moment the client leaves, even while upstream is silent.
                 body = ResponseBody { writer in
-                    try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    try await watcher.cancelling {
                         try await attempt.relay(to: &writer)
                     }
                 }

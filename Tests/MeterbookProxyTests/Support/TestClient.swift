@@ -9,6 +9,7 @@ enum TestClient {
         var status: Int
         var headers: HTTPHeaders
         var body: Data
+        var metrics: TransportMetrics?
         var text: String { String(decoding: body, as: UTF8.self) }
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
     }
@@ -18,15 +19,16 @@ enum TestClient {
                      timeout: Double = 30) async throws -> Reply {
         var head: TransportHead?
         var data = Data()
+        var metrics: TransportMetrics?
         let request = TransportRequest(method: method, url: url, headers: headers, body: body.map { Data($0.utf8) }, timeout: timeout)
         for try await event in transport.execute(request) {
             switch event {
             case .head(let received): head = received
             case .body(let chunk): data.append(chunk)
-            case .end: break
+            case .end(let end): metrics = end
             }
         }
-        return Reply(status: head?.status ?? 0, headers: head?.headers ?? HTTPHeaders(), body: data)
+        return Reply(status: head?.status ?? 0, headers: head?.headers ?? HTTPHeaders(), body: data, metrics: metrics)
     }
 
     /// Starts a request whose answer the test reads piece by piece (dropping it hangs up).
