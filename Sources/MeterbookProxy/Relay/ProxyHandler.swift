@@ -33,10 +33,14 @@ struct ProxyHandler: Sendable {
         let body: Data
         do {
             body = Data(buffer: try await request.collectBody(upTo: configuration.maxBodyBytes))
-        } catch {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             metrics.rejected("body_too_large")
             return ProxyError(status: 413, code: "request_too_large", type: "request_too_large",
                               message: "The request body is larger than the proxy's limit of \(configuration.maxBodyBytes) bytes (proxy.max_body_bytes).").response
+        } catch {
+            metrics.rejected("body_unreadable")
+            return ProxyError(status: 400, code: "body_unreadable", type: "invalid_request_error",
+                              message: "The proxy could not read the request body: it was cut short.").response
         }
 
         let method = request.method.rawValue
