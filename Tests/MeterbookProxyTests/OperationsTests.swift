@@ -97,6 +97,7 @@ import Testing
         // Stop once the stream is under way.
         while harness.simulator.served().isEmpty { try await Task.sleep(for: .milliseconds(5)) }
         try await Task.sleep(for: .milliseconds(50))
+        let url = harness.url
         await harness.proxy.stop()
         // The stream ran to its end, and its row was written before stop() returned.
         let data = try await client.value
@@ -105,7 +106,7 @@ import Testing
         #expect(try harness.store.allAttempts().first?.outcome == .ok)
         // No longer accepting.
         await #expect(throws: (any Error).self) {
-            _ = try await TestClient.send(harness.url + "/openai/v1/responses", body: body, timeout: 5)
+            _ = try await TestClient.send(url + "/openai/v1/responses", body: body, timeout: 5)
         }
         await harness.simulator.stop()
         harness.recorder.close()
