@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Meterbook", targets: ["Meterbook"]),
         .library(name: "MeterbookSimulator", targets: ["MeterbookSimulator"]),
+        .library(name: "MeterbookProxy", targets: ["MeterbookProxy"]),
         .executable(name: "meterbook", targets: ["MeterbookCLI"]),
         .executable(name: "meterbook-benchmark", targets: ["MeterbookBenchmark"]),
     ],
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libcurl, with typed wrappers for its variadic setopt/getinfo.
@@ -55,10 +57,26 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The recording reverse proxy: any SDK points its base URL here; every attempt is forwarded and recorded.
+        .target(
+            name: "MeterbookProxy",
+            dependencies: [
+                "Meterbook",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "MeterbookCLI",
             dependencies: [
                 "Meterbook",
+                "MeterbookProxy",
                 "MeterbookSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -66,7 +84,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "MeterbookBenchmark",
-            dependencies: ["Meterbook", "MeterbookSimulator"]
+            dependencies: [
+                "Meterbook", "MeterbookProxy", "MeterbookSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "MeterbookTransportTests",
@@ -75,6 +96,17 @@ let package = Package(
         .testTarget(
             name: "MeterbookTests",
             dependencies: ["Meterbook", "MeterbookSimulator"]
+        ),
+        .testTarget(
+            name: "MeterbookProxyTests",
+            dependencies: [
+                "MeterbookProxy", "Meterbook", "MeterbookSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Python"]
         ),
         // End-to-end tests of the real `meterbook` binary (depending on the executable target builds it first).
         .testTarget(

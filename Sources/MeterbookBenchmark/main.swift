@@ -3,6 +3,7 @@ import Foundation
 // Benchmarks, one subcommand per concern; each writes its results as Markdown to stdout
 // (BENCHMARKS.md collects them). Build with -c release: `swift run -c release meterbook-benchmark NAME`.
 let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
+    "proxy": ProxyBenchmark.run,
     "recorder": RecorderBenchmark.run,
 ]
 

@@ -8,7 +8,7 @@ struct MeterbookCommand: AsyncParsableCommand {
         commandName: "meterbook",
         abstract: "Meter every call to Azure OpenAI and Claude on Foundry into a local SQLite file.",
         version: MeterbookVersion.current,
-        subcommands: [Call.self, Demo.self, Simulate.self, AuthCommand.self]
+        subcommands: [Call.self, Demo.self, Proxy.self, Simulate.self, AuthCommand.self]
     )
 }
 

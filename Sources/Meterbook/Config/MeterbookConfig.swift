@@ -1,8 +1,8 @@
 import Foundation
 import TOMLKit
 
-/// `meterbook.toml`: deployment-to-model mappings and price overrides. Every section is optional, and
-/// sections other commands add (proxy upstreams, retention) are ignored here.
+/// `meterbook.toml`: deployment-to-model mappings, price overrides and the proxy's sections (see `ProxyConfig`).
+/// Every section is optional, and sections other commands add (retention) are ignored here.
 ///
 /// ```toml
 /// [deployments.prod-chat]
@@ -34,6 +34,8 @@ public struct MeterbookConfig: Sendable, Equatable {
         public var dataZone: Bool
     }
 
+    /// `[proxy]` and `[upstreams]`, for `meterbook proxy`.
+    public var proxy = ProxyConfig()
     public var deployments: [String: Deployment] = [:]
     public var prices: [ModelPrice] = []
     public var auth = Auth()
@@ -85,6 +87,7 @@ public struct MeterbookConfig: Sendable, Equatable {
             throw ConfigError("\(source) is not valid TOML: \(error). Fix the syntax.")
         }
         var config = MeterbookConfig()
+        config.proxy = try ProxyConfig.parse(table, source: source)
         if let deployments = table["deployments"]?.table {
             for (name, value) in deployments {
                 guard let entry = value.table else {

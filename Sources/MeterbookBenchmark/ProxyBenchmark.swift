@@ -1,0 +1,192 @@
+import Foundation
+import Logging
+import Meterbook
+import MeterbookProxy
+import MeterbookSimulator
+
+/// Issue 5's goals, in one run on loopback: the same load sent straight to the simulator and through the
+/// recording proxy (recording into a real SQLite file), at 1, 50 and 200 concurrent clients, streaming and not.
+/// Reports added latency (p50, p99), time to first token, and throughput through the proxy against direct.
+///
+/// `meterbook-benchmark proxy [--requests N] [--concurrency 1,50,200] [--only json|stream]`
+enum ProxyBenchmark {
+    struct Sample {
+        var latencyMs: Double
+        var ttftMs: Double?
+    }
+
+    struct Result {
+        var samples: [Sample]
+        var seconds: Double
+        var failures: Int
+
+        var throughput: Double { Double(samples.count) / seconds }
+        func latency(_ p: Double) -> Double { percentile(samples.map(\.latencyMs), p) }
+        func ttft(_ p: Double) -> Double { percentile(samples.compactMap(\.ttftMs), p) }
+    }
+
+    static func run(_ arguments: [String]) async throws {
+        var requestsPerRun = 2_000
+        var levels = [1, 50, 200]
+        var modes = [false, true]
+        var index = 0
+        while index < arguments.count {
+            switch arguments[index] {
+            case "--requests": requestsPerRun = Int(arguments[index + 1]) ?? requestsPerRun; index += 2
+            case "--concurrency": levels = arguments[index + 1].split(separator: ",").compactMap { Int($0) }; index += 2
+            case "--only": modes = [arguments[index + 1] == "stream"]; index += 2
+            default: index += 1
+            }
+        }
+
+        print("## Recording proxy (`meterbook-benchmark proxy`)\n")
+        print("Client (libcurl), proxy and simulator in one process on loopback (\(ProcessInfo.processInfo.activeProcessorCount) cores); "
+            + "Chat Completions on Azure's deployment path; the proxy records every attempt into SQLite. Streams ask for no usage, "
+            + "so the proxy adds include_usage and strips its chunk. Each cell: a warm-up, then the same load direct and through "
+            + "the proxy. Latency: send to last byte; TTFT: send to the first content delta; added = proxy − direct, per percentile.")
+        // Instant: the simulator answers at once, so every cell is bound by CPU (the proxy's cost shows in full).
+        // Paced: time to first byte and gaps between events like a real model, so throughput is bound by
+        // latency and concurrency, unless the proxy cannot keep up.
+        let scenarios: [(title: String, configuration: SimulatorConfiguration, requests: (Int) -> Int)] = [
+            ("Instant upstream (answers at once, CPU-bound)", SimulatorConfiguration(seed: 5),
+             { $0 == 1 ? requestsPerRun / 4 : requestsPerRun }),
+            ("Paced upstream (500 ms to first byte, 20 ms between stream events)",
+             SimulatorConfiguration(seed: 5, latencyMs: 500...500, streamChunkIntervalMs: 20),
+             { $0 == 1 ? 20 : min(requestsPerRun, $0 * 4) }),
+        ]
+        for scenario in scenarios {
+            print("\n### \(scenario.title)\n")
+            try await runScenario(scenario.configuration, levels: levels, modes: modes, requests: scenario.requests)
+        }
+    }
+
+    static func runScenario(_ simulatorConfiguration: SimulatorConfiguration, levels: [Int], modes: [Bool], requests: (Int) -> Int) async throws {
+        // Two simulators with the same seed, one reached directly and one behind the proxy: both serve the same
+        // sequence of answers (the simulator's randomness follows its request count), so the runs compare alike.
+        let simulator = AzureSimulator(configuration: simulatorConfiguration)
+        let upstream = AzureSimulator(configuration: simulatorConfiguration)
+        try await simulator.start()
+        try await upstream.start()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meterbook-proxy-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try MeterbookStore(path: folder.appendingPathComponent("bench.sqlite").path)
+        var quiet = Logger(label: "bench")
+        quiet.logLevel = .error
+        let recorder = Recorder(store: store, logger: quiet)
+        let proxy = try RecordingProxy(
+            configuration: ProxyConfiguration(port: 0, upstreams: [ProxyUpstream(baseURL: upstream.baseURL)]),
+            recorder: recorder, logger: quiet)
+        try await proxy.start()
+        let client = CurlTransport(maxConnectionsPerHost: 512)
+
+        print("| mode | clients | requests | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | direct TTFT p50 | proxy TTFT p50 | TTFT added | direct req/s | proxy req/s | proxy/direct |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for stream in modes {
+            for level in levels {
+                let count = requests(level)
+                let warmUp = min(count, max(level, 100))
+                _ = try await load(client: client, base: simulator.baseURL, stream: stream, concurrency: level, total: warmUp)
+                let direct = try await load(client: client, base: simulator.baseURL, stream: stream, concurrency: level, total: count)
+                _ = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: warmUp)
+                let proxied = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: count)
+                func f(_ value: Double) -> String { String(format: "%.2f", value) }
+                let ttft = stream
+                    ? [f(direct.ttft(0.5)), f(proxied.ttft(0.5)), f(proxied.ttft(0.5) - direct.ttft(0.5))]
+                    : ["–", "–", "–"]
+                print("| \(stream ? "stream" : "json") | \(level) | \(count) | \(f(direct.latency(0.5))) / \(f(direct.latency(0.99))) | "
+                    + "\(f(proxied.latency(0.5))) / \(f(proxied.latency(0.99))) | "
+                    + "\(f(proxied.latency(0.5) - direct.latency(0.5))) / \(f(proxied.latency(0.99) - direct.latency(0.99))) | "
+                    + "\(ttft.joined(separator: " | ")) | \(Int(direct.throughput)) | \(Int(proxied.throughput)) | "
+                    + "\(Int((proxied.throughput / direct.throughput * 100).rounded()))% |"
+                    + (direct.failures + proxied.failures > 0 ? " (\(direct.failures + proxied.failures) failed)" : ""))
+            }
+        }
+        await proxy.stop()
+        let statistics = recorder.statistics
+        recorder.close()
+        print("\nRecorder: \(statistics.written) attempts written, \(statistics.dropped) dropped, \(statistics.writeFailures) write failures.")
+        await simulator.stop()
+        await upstream.stop()
+    }
+
+    /// Sends `total` requests from `concurrency` clients, each sending its next request when the last one ended.
+    static func load(client: CurlTransport, base: String, stream: Bool, concurrency: Int, total: Int) async throws -> Result {
+        let url = base + "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"
+        let body = Data(#"{"messages":[{"role":"user","content":"Say hello."}],"max_tokens":64\#(stream ? #","stream":true"# : "")}"#.utf8)
+        let request = TransportRequest(method: "POST", url: url, headers: ["api-key": "bench", "Content-Type": "application/json"], body: body)
+        let counter = Counter(limit: total)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let perWorker = try await withThrowingTaskGroup(of: ([Sample], Int).self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var samples: [Sample] = []
+                    var failures = 0
+                    while counter.next() {
+                        if let sample = await one(client: client, request: request) { samples.append(sample) } else { failures += 1 }
+                    }
+                    return (samples, failures)
+                }
+            }
+            var all: [([Sample], Int)] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return Result(samples: perWorker.flatMap(\.0), seconds: seconds, failures: perWorker.reduce(0) { $0 + $1.1 })
+    }
+
+    static func one(client: CurlTransport, request: TransportRequest) async -> Sample? {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var ttft: Double?
+        var status = 0
+        do {
+            for try await event in client.execute(request) {
+                switch event {
+                case .head(let head): status = head.status
+                case .body(let chunk):
+                    if ttft == nil, containsContentDelta(chunk) {
+                        ttft = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                    }
+                case .end: break
+                }
+            }
+        } catch {
+            return nil
+        }
+        guard status == 200 else { return nil }
+        return Sample(latencyMs: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6, ttftMs: ttft)
+    }
+
+    /// Whether a chunk carries generated text: a `"delta":{"content":"` with a non-empty string.
+    static func containsContentDelta(_ chunk: Data) -> Bool {
+        let marker = Data(#""delta":{"content":""#.utf8)
+        var from = chunk.startIndex
+        while let range = chunk.range(of: marker, in: from..<chunk.endIndex) {
+            if range.upperBound < chunk.endIndex, chunk[range.upperBound] != UInt8(ascii: "\"") { return true }
+            from = range.upperBound
+        }
+        return false
+    }
+
+    /// Hands out request slots to the workers.
+    final class Counter: @unchecked Sendable { // `issued` is only touched under `lock`
+        private let lock = NSLock()
+        private var issued = 0
+        private let limit: Int
+        init(limit: Int) { self.limit = limit }
+        func next() -> Bool {
+            lock.withLock {
+                guard issued < limit else { return false }
+                issued += 1
+                return true
+            }
+        }
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Meterbook
+
+/// One service the proxy forwards to, and how it authenticates there.
+public struct ProxyUpstream: Sendable {
+    /// The first path segment that selects this upstream; nil for the default upstream.
+    public var name: String?
+    /// Scheme, host, optional port and optional base path, e.g. `https://RES.services.ai.azure.com/anthropic`.
+    public var baseURL: String
+    /// Injected in place of the client's auth headers; nil forwards the client's own.
+    public var credential: Credential?
+
+    public init(name: String? = nil, baseURL: String, credential: Credential? = nil) {
+        self.name = name
+        self.baseURL = baseURL
+        self.credential = credential
+    }
+
+    /// The config file's auth setting as a credential; an Entra ID setting maps to `.tokenProvider` here.
+    public static func credential(for auth: ProxyConfig.UpstreamAuth,
+                                  environment: [String: String] = ProcessInfo.processInfo.environment) throws(ProxyConfigurationError) -> Credential? {
+        switch auth {
+        case .forward:
+            return nil
+        case .apiKey(let key):
+            return .apiKey(key)
+        case .apiKeyEnvironment(let variable):
+            guard let key = environment[variable], !key.isEmpty else {
+                throw ProxyConfigurationError("The upstream key variable \(variable) is not set: export it, or remove api_key_env to forward the clients' keys.")
+            }
+            return .apiKey(key)
+        }
+    }
+}
