@@ -89,6 +89,7 @@ import FoundationNetworking
             ["proxy", "--db", database, "--listen", "127.0.0.1:0", "--upstream", simulator.baseURL, "--auth", "entra"],
             environment: try environment(identity, folder: folder))
         #expect(try await proxy.stdout.line(containing: "(Entra ID token for https://cognitiveservices.azure.com/.default injected)") != nil)
+        #expect(try await proxy.stdout.line(containing: "Entra ID tokens from: environment") != nil)
 
         // No key at all (the simulator answers 401 without one), then a client key the proxy must replace.
         for _ in 0..<3 { #expect(try await post(proxy.base + "/openai/v1/responses") == 200) }

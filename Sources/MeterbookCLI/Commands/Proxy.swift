@@ -75,7 +75,7 @@ extension MeterbookCommand {
             } catch let error as ProxyConfigurationError {
                 throw CommandFailure(message: error.message, exitCode: 2)
             }
-            try await Self.checkEntraTokens(configuration)
+            let entraSources = try await Self.checkEntraTokens(configuration)
             let database = try store.openForWriting()
             let recorder = Recorder(store: database, logger: .cli("meterbook.recorder"))
             defer { recorder.close() }
@@ -94,6 +94,9 @@ extension MeterbookCommand {
             for upstream in configuration.upstreams {
                 let route = upstream.name.map { "\(proxy.baseURL)/\($0)/..." } ?? "\(proxy.baseURL)/..."
                 Console.out("  \(route) -> \(upstream.baseURL)" + Self.authNote(upstream.credential))
+            }
+            if !entraSources.isEmpty {
+                Console.out("  Entra ID tokens from: " + entraSources.joined(separator: ", "))
             }
             if let metricsPort = proxy.metricsPort, let host = configuration.metricsHost {
                 Console.out("  metrics at http://\(host.contains(":") ? "[\(host)]" : host):\(metricsPort)/metrics")
@@ -115,18 +118,23 @@ extension MeterbookCommand {
 
         /// Gets each Entra ID scope's token once before listening, so a proxy that cannot get one says why at
         /// start rather than answering every request 502; the token stays cached for the first requests.
-        private static func checkEntraTokens(_ configuration: ProxyConfiguration) async throws {
+        /// Returns the names of the credentials that gave them ("Azure CLI", ...), for the banner.
+        private static func checkEntraTokens(_ configuration: ProxyConfiguration) async throws -> [String] {
             var checked = Set<String>()
+            var sources: [String] = []
             for upstream in configuration.upstreams {
                 guard case .tokenCredential(let cache, let scope)? = upstream.credential, checked.insert(scope).inserted else { continue }
                 do {
                     _ = try await cache.token(for: scope)
+                    let source = (cache.credential as? DefaultAzureCredential)?.selectedCredential ?? cache.credential.name
+                    if !sources.contains(source) { sources.append(source) }
                 } catch let error as CredentialChainError {
                     throw CommandFailure(message: error.description)
                 } catch let error as CredentialError {
                     throw CommandFailure(message: "No Entra ID token for \(scope): \(error.description).")
                 }
             }
+            return sources
         }
 
         /// Flags over the config file's `[proxy]` and `[upstreams]`; upstreams merge by name, a flag's URL
