@@ -98,6 +98,37 @@ import Testing
         await harness.stop()
     }
 
+    /// The real OpenAI SDK, holding no key, through a proxy injecting Entra ID tokens: the service rejects the first
+    /// token, the proxy drops it and marks the 401 retryable, and the SDK's own retry gets through with a fresh one.
+    @Test(.timeLimit(.minutes(3)))
+    func openAISDKRetriesARejectedEntraToken() async throws {
+        let python = try Self.interpreter()
+        let identity = IdentitySimulator()
+        try await identity.start()
+        let credential = try ProxyUpstream.credential(for: .entra(scope: nil), baseURL: "http://127.0.0.1",
+                                                      environment: EntraInjectionTests.environment(identity))
+        let harness = try await ProxyHarness.start { configuration, simulatorURL in
+            configuration.upstreams = [ProxyUpstream(baseURL: simulatorURL, credential: credential)]
+        }
+        harness.simulator.enqueue([.unauthorized])
+        let script = """
+            import sys, openai
+            client = openai.AzureOpenAI(azure_endpoint=sys.argv[1], api_key="unused-placeholder", api_version="2024-10-21", max_retries=2)
+            raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+            print(raw.retries_taken, raw.parse().id)
+            """
+        let result = try await Self.run(python, ["-c", script, harness.url])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.hasPrefix("1 "))
+        #expect(identity.requests(.tokenEndpoint).count == 2)
+        let rows = try await harness.rows().sorted { $0.attempt < $1.attempt }
+        #expect(rows.map(\.status) == [401, 200] && Set(rows.map(\.callID)).count == 1)
+        #expect(rows.map(\.final) == [false, true])
+        #expect(!harness.logs.text.contains(IdentitySimulator.tokenPrefix) && !result.stdout.contains(IdentitySimulator.tokenPrefix))
+        await harness.stop()
+        await identity.stop()
+    }
+
     static func json(_ text: String?) -> NSDictionary? {
         text.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? NSDictionary }
     }

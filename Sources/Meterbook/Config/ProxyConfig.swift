@@ -18,7 +18,12 @@ import TOMLKit
 /// [upstreams]
 /// default = "https://RES.openai.azure.com"   # "default": paths whose first segment names no other upstream
 /// claude = { url = "https://RES2.services.ai.azure.com", api_key_env = "CLAUDE_KEY" }
+/// project = { url = "https://RES3.services.ai.azure.com/api/projects/P", auth = "entra" }  # scope = "..." optional
 /// ```
+///
+/// An upstream without `api_key`, `api_key_env` or `auth` follows `[auth] mode` (and `--auth`): `entra` injects
+/// Entra ID tokens, `key` (the default) forwards the client's key. `auth = "key"` forwards the client's key whatever
+/// `[auth] mode` says.
 public struct ProxyConfig: Sendable, Equatable {
     /// How the proxy authenticates to one upstream.
     public enum UpstreamAuth: Sendable, Equatable, CustomStringConvertible {
@@ -28,12 +33,16 @@ public struct ProxyConfig: Sendable, Equatable {
         case apiKey(String)
         /// Inject the API key held in this environment variable, read when the proxy starts.
         case apiKeyEnvironment(String)
+        /// Inject Entra ID bearer tokens (DefaultAzureCredential's chain) for `scope`; nil picks the scope from
+        /// `[auth] scope`, else the upstream's URL (`EntraScope.default(forURL:)`).
+        case entra(scope: String?)
 
         public var description: String {
             switch self {
             case .forward: "forward"
             case .apiKey: "apiKey(redacted)"
             case .apiKeyEnvironment(let name): "apiKeyEnvironment(\(name))"
+            case .entra(let scope): "entra(\(scope ?? "default scope"))"
             }
         }
     }
@@ -42,12 +51,35 @@ public struct ProxyConfig: Sendable, Equatable {
     public struct Upstream: Sendable, Equatable {
         public var name: String?
         public var url: String
-        public var auth: UpstreamAuth
+        /// nil: the table sets no auth, so `[auth] mode` (or `--auth`) decides (see `resolvedAuth`).
+        public var auth: UpstreamAuth?
 
-        public init(name: String?, url: String, auth: UpstreamAuth = .forward) {
+        public init(name: String?, url: String, auth: UpstreamAuth? = nil) {
             self.name = name
             self.url = url
             self.auth = auth
+        }
+
+        /// How the proxy authenticates here. `flag` (`--auth`) wins over this table's setting, which wins over
+        /// `defaults.mode` (`[auth] mode`); `--auth key` keeps this table's API key, if any. An Entra ID scope
+        /// comes from `flagScope` (`--scope`), else this table, else `defaults.scope`, else the URL.
+        public func resolvedAuth(flag: AuthMode?, flagScope: String?, defaults: MeterbookConfig.Auth) -> UpstreamAuth {
+            var ownScope: String?
+            var keyAuth: UpstreamAuth?
+            var entra: Bool
+            switch auth {
+            case .entra(let scope)?:
+                ownScope = scope
+                entra = true
+            case let other?:
+                keyAuth = other
+                entra = false
+            case nil:
+                entra = defaults.mode == .entra
+            }
+            if let flag { entra = flag == .entra }
+            guard entra else { return keyAuth ?? .forward }
+            return .entra(scope: flagScope ?? ownScope ?? defaults.scope ?? EntraScope.default(forURL: url))
         }
     }
 
@@ -125,10 +157,34 @@ public struct ProxyConfig: Sendable, Equatable {
         guard let entry = value.table, let url = entry["url"]?.string else {
             throw ConfigError("\(source): upstreams.\(name) must be a URL string or a table with url = \"https://...\".")
         }
-        let key = entry["api_key"]?.string
-        let keyEnvironment = entry["api_key_env"]?.string
+        func string(_ key: String) throws -> String? {
+            guard let raw = entry[key] else { return nil }
+            guard let text = raw.string, !text.isEmpty else { throw ConfigError("\(source): upstreams.\(name).\(key) must be a non-empty string.") }
+            return text
+        }
+        let key = try string("api_key")
+        let keyEnvironment = try string("api_key_env")
+        let mode = try string("auth").map { text -> AuthMode in
+            guard let mode = AuthMode(rawValue: text) else {
+                throw ConfigError("\(source): upstreams.\(name).auth must be \"key\" or \"entra\" (got \"\(text)\").")
+            }
+            return mode
+        }
+        let scope = try string("scope")
+        if let scope, scope.contains(where: \.isWhitespace) {
+            throw ConfigError("\(source): upstreams.\(name).scope must be one scope URL, e.g. \"https://cognitiveservices.azure.com/.default\".")
+        }
+        if mode == .entra {
+            guard key == nil, keyEnvironment == nil else {
+                throw ConfigError("\(source): upstreams.\(name) sets auth = \"entra\" and an API key; keep one (Entra ID needs no key).")
+            }
+            return Upstream(name: upstreamName, url: url, auth: .entra(scope: scope))
+        }
+        if scope != nil {
+            throw ConfigError("\(source): upstreams.\(name).scope is for Entra ID: add auth = \"entra\" to that upstream, or remove scope.")
+        }
         switch (key, keyEnvironment) {
-        case (nil, nil): return Upstream(name: upstreamName, url: url)
+        case (nil, nil): return Upstream(name: upstreamName, url: url, auth: mode == .key ? .forward : nil)
         case (let key?, nil): return Upstream(name: upstreamName, url: url, auth: .apiKey(key))
         case (nil, let variable?): return Upstream(name: upstreamName, url: url, auth: .apiKeyEnvironment(variable))
         default: throw ConfigError("\(source): upstreams.\(name) sets both api_key and api_key_env; keep one (api_key_env keeps the key out of the file).")

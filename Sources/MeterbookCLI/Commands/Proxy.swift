@@ -16,14 +16,18 @@ extension MeterbookCommand {
                 naming no upstream go to the unnamed one. Upstreams can also come from [upstreams] in the config file.
 
                 Clients' own api-key / x-api-key / Authorization headers are forwarded (never recorded), unless an \
-                upstream has api_key_env in the config file, which the proxy then injects. Off loopback, clients must \
-                send the proxy access key ($METERBOOK_PROXY_KEY) in x-meterbook-key, unless --insecure.
+                upstream has api_key_env in the config file, which the proxy then injects. With --auth entra (or \
+                [auth] mode = "entra", or auth = "entra" on an upstream), the proxy injects Entra ID tokens from the \
+                environment, workload identity, managed identity or the Azure CLI instead, so clients hold no secret. \
+                Off loopback, clients must send the proxy access key ($METERBOOK_PROXY_KEY) in x-meterbook-key, \
+                unless --insecure.
 
                 Examples:
                   meterbook proxy --upstream https://RES.openai.azure.com
                   meterbook proxy --upstream https://RES.openai.azure.com \\
                       --upstream claude=https://RES2.services.ai.azure.com \\
                       --metrics-listen 127.0.0.1:9464
+                  meterbook proxy --auth entra --upstream https://RES.openai.azure.com
                 """
         )
 
@@ -38,6 +42,12 @@ extension MeterbookCommand {
         @Option(name: .customLong("metrics-listen"), help: ArgumentHelp("Serve Prometheus /metrics on this address. Default: [proxy] metrics_listen, else none.", valueName: "host:port"))
         var metricsListen: ListenAddress?
 
+        @Option(help: "How the proxy authenticates upstream: key (forward the client's key, or inject an upstream's api_key_env) or entra (inject Entra ID tokens into every request). Default: [auth] mode and each upstream's auth in the config, else key.")
+        var auth: AuthOption?
+
+        @Option(help: ArgumentHelp("The Entra ID scope for every upstream. Default: the upstream's scope, else [auth] scope, else https://ai.azure.com/.default for Foundry project URLs and https://cognitiveservices.azure.com/.default otherwise.", valueName: "scope"))
+        var scope: String?
+
         @Flag(help: "Listen off loopback without a proxy access key.")
         var insecure = false
 
@@ -46,6 +56,10 @@ extension MeterbookCommand {
 
         func validate() throws {
             for upstream in upstreams { _ = try Self.parseUpstream(upstream) }
+            if scope != nil, auth == .key { throw ValidationError("--scope is for Entra ID: use it with --auth entra.") }
+            if let scope, scope.isEmpty || scope.contains(where: \.isWhitespace) {
+                throw ValidationError("--scope takes one scope URL, e.g. https://cognitiveservices.azure.com/.default.")
+            }
         }
 
         func run() async throws {
@@ -61,6 +75,7 @@ extension MeterbookCommand {
             } catch let error as ProxyConfigurationError {
                 throw CommandFailure(message: error.message, exitCode: 2)
             }
+            let entraSources = try await Self.checkEntraTokens(configuration)
             let database = try store.openForWriting()
             let recorder = Recorder(store: database, logger: .cli("meterbook.recorder"))
             defer { recorder.close() }
@@ -78,7 +93,10 @@ extension MeterbookCommand {
             Console.out("Recording proxy listening at \(proxy.baseURL), recording into \(database.path) (Ctrl-C to stop)")
             for upstream in configuration.upstreams {
                 let route = upstream.name.map { "\(proxy.baseURL)/\($0)/..." } ?? "\(proxy.baseURL)/..."
-                Console.out("  \(route) -> \(upstream.baseURL)" + (upstream.credential == nil ? "" : " (credential injected)"))
+                Console.out("  \(route) -> \(upstream.baseURL)" + Self.authNote(upstream.credential))
+            }
+            if !entraSources.isEmpty {
+                Console.out("  Entra ID tokens from: " + entraSources.joined(separator: ", "))
             }
             if let metricsPort = proxy.metricsPort, let host = configuration.metricsHost {
                 Console.out("  metrics at http://\(host.contains(":") ? "[\(host)]" : host):\(metricsPort)/metrics")
@@ -87,6 +105,36 @@ extension MeterbookCommand {
             recorder.close()
             let statistics = recorder.statistics
             Console.note("Stopped; \(statistics.written) attempts recorded" + (statistics.dropped > 0 ? ", \(statistics.dropped) dropped." : "."))
+        }
+
+        /// What the banner says about an upstream's credential (never its value).
+        static func authNote(_ credential: Credential?) -> String {
+            switch credential {
+            case nil: return ""
+            case .tokenCredential(_, let scope)?: return " (Entra ID token for \(scope) injected)"
+            default: return " (credential injected)"
+            }
+        }
+
+        /// Gets each Entra ID scope's token once before listening, so a proxy that cannot get one says why at
+        /// start rather than answering every request 502; the token stays cached for the first requests.
+        /// Returns the names of the credentials that gave them ("Azure CLI", ...), for the banner.
+        private static func checkEntraTokens(_ configuration: ProxyConfiguration) async throws -> [String] {
+            var checked = Set<String>()
+            var sources: [String] = []
+            for upstream in configuration.upstreams {
+                guard case .tokenCredential(let cache, let scope)? = upstream.credential, checked.insert(scope).inserted else { continue }
+                do {
+                    _ = try await cache.token(for: scope)
+                    let source = (cache.credential as? DefaultAzureCredential)?.selectedCredential ?? cache.credential.name
+                    if !sources.contains(source) { sources.append(source) }
+                } catch let error as CredentialChainError {
+                    throw CommandFailure(message: error.description)
+                } catch let error as CredentialError {
+                    throw CommandFailure(message: "No Entra ID token for \(scope): \(error.description).")
+                }
+            }
+            return sources
         }
 
         /// Flags over the config file's `[proxy]` and `[upstreams]`; upstreams merge by name, a flag's URL
@@ -113,11 +161,19 @@ extension MeterbookCommand {
                 accessKey = value
             }
             if let value = environment["METERBOOK_PROXY_KEY"], !value.isEmpty { accessKey = value }
+            let auths = upstreams.map { $0.resolvedAuth(flag: auth?.mode, flagScope: scope, defaults: config.auth) }
+            let usesEntra = auths.contains { if case .entra = $0 { true } else { false } }
+            if scope != nil, !usesEntra {
+                throw ProxyConfigurationError("--scope is for Entra ID, which no upstream uses: add --auth entra.")
+            }
+            // One cache for every upstream, so upstreams sharing a scope share its token.
+            let tokens = usesEntra ? TokenCache(credential: DefaultAzureCredential(environment: environment)) : nil
 
             var configuration = ProxyConfiguration(
                 host: listen.host, port: listen.port, metricsHost: metrics?.host, metricsPort: metrics?.port ?? 0,
-                upstreams: try upstreams.map { upstream in
-                    ProxyUpstream(name: upstream.name, baseURL: upstream.url, credential: try ProxyUpstream.credential(for: upstream.auth))
+                upstreams: try zip(upstreams, auths).map { upstream, auth in
+                    ProxyUpstream(name: upstream.name, baseURL: upstream.url,
+                                  credential: try ProxyUpstream.credential(for: auth, baseURL: upstream.url, tokenCache: tokens, environment: environment))
                 },
                 accessKey: accessKey, allowInsecure: insecure, includeUsage: !noIncludeUsage && (file.includeUsage ?? true),
                 costPolicy: config.costPolicy)

@@ -16,8 +16,10 @@ public struct ProxyUpstream: Sendable {
         self.credential = credential
     }
 
-    /// The config file's auth setting as a credential; an Entra ID setting maps to `.tokenProvider` here.
-    public static func credential(for auth: ProxyConfig.UpstreamAuth,
+    /// The config file's auth setting as a credential for the upstream at `baseURL`. Entra ID tokens come from
+    /// `tokenCache` (share one between upstreams so equal scopes share a token), else from a new cache over
+    /// DefaultAzureCredential reading `environment`; with no scope set, the URL's default scope is used.
+    public static func credential(for auth: ProxyConfig.UpstreamAuth, baseURL: String, tokenCache: TokenCache? = nil,
                                   environment: [String: String] = ProcessInfo.processInfo.environment) throws(ProxyConfigurationError) -> Credential? {
         switch auth {
         case .forward:
@@ -29,6 +31,9 @@ public struct ProxyUpstream: Sendable {
                 throw ProxyConfigurationError("The upstream key variable \(variable) is not set: export it, or remove api_key_env to forward the clients' keys.")
             }
             return .apiKey(key)
+        case .entra(let scope):
+            let cache = tokenCache ?? TokenCache(credential: DefaultAzureCredential(environment: environment))
+            return .tokenCredential(cache, scope: scope ?? EntraScope.default(forURL: baseURL))
         }
     }
 }

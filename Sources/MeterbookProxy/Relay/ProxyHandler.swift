@@ -54,17 +54,22 @@ struct ProxyHandler: Sendable {
             description = RequestDescription(method: method, url: target.url, body: upstreamBody)
         }
 
+        var injected: [(String, String)] = []
         if let credential = target.upstream.credential {
             do {
-                for (name, value) in try await credential.headers(for: description.provider) {
+                injected = try await credential.headers(for: description.provider)
+                for (name, value) in injected {
                     forwarded.headers.replaceOrAdd(name: name, value: value)
                 }
             } catch {
                 metrics.rejected("credential")
-                // Only the error's type: a token provider's message could echo a secret.
-                logger.error("the upstream credential failed", metadata: ["error_type": "\(type(of: error))"])
+                // Entra ID errors say why each credential failed and never hold a token; of any other error only
+                // its type, as a token provider's message could echo a secret.
+                let reason = (error as? CredentialChainError)?.description ?? (error as? CredentialError)?.description
+                    ?? "\(type(of: error))"
+                logger.error("the upstream credential failed", metadata: ["error": "\(reason)"])
                 return ProxyError(status: 502, code: "upstream_credential", type: "proxy_error",
-                                  message: "The proxy could not get a credential for the upstream (\(type(of: error))); check its configuration.").response
+                                  message: "The proxy could not get a credential for the upstream: \(reason)").response
             }
         }
 
@@ -105,7 +110,15 @@ struct ProxyHandler: Sendable {
         case .received(let head):
             let eventStream = attempt.isEventStream
             if stripsUsage, eventStream { attempt.stripUsageChunk() }
-            let headers = ForwardedHeaders.response(head.headers, keepContentLength: !(stripsUsage && eventStream))
+            var headers = ForwardedHeaders.response(head.headers, keepContentLength: !(stripsUsage && eventStream))
+            if head.status == 401, let credential = target.upstream.credential, await credential.invalidate(after: injected) {
+                // The rejected token is dropped, so the next attempt carries a fresh one. The proxy does not retry
+                // (the SDK does); on a call's first attempt it tells the SDK a retry can help, as the SDKs do not
+                // retry a 401 on their own. A later attempt's 401 goes back as upstream sent it: one refresh per call.
+                if assignment.attempt == 1, !head.headers.contains("x-should-retry") {
+                    headers[HTTPField.Name("x-should-retry")!] = "true"
+                }
+            }
             let body: ResponseBody
             if eventStream, let watcher = try? await context.channel.pipeline.handler(type: ClientHangUpWatcher.self).get() {
                 // A stream stops the moment the client leaves, even while upstream is silent.

@@ -44,4 +44,73 @@ import Testing
         // A config without the sections is unchanged.
         #expect(try MeterbookConfig.parse("").proxy == ProxyConfig())
     }
+
+    @Test func readsEntraIDPerUpstream() throws {
+        let config = try MeterbookConfig.parse("""
+            [upstreams]
+            default = { url = "https://res.openai.azure.com", auth = "entra" }
+            project = { url = "https://res.services.ai.azure.com/api/projects/p", auth = "entra", scope = "https://example.test/.default" }
+            forwarded = { url = "https://res3.openai.azure.com", auth = "key" }
+            keyed = { url = "https://res4.openai.azure.com", auth = "key", api_key_env = "K" }
+            """)
+        #expect(config.proxy.upstreams == [
+            .init(name: nil, url: "https://res.openai.azure.com", auth: .entra(scope: nil)),
+            .init(name: "forwarded", url: "https://res3.openai.azure.com", auth: .forward),
+            .init(name: "keyed", url: "https://res4.openai.azure.com", auth: .apiKeyEnvironment("K")),
+            .init(name: "project", url: "https://res.services.ai.azure.com/api/projects/p", auth: .entra(scope: "https://example.test/.default")),
+        ])
+    }
+
+    @Test func entraMistakesNameTheUpstream() throws {
+        func message(_ toml: String) -> String {
+            do {
+                _ = try MeterbookConfig.parse("[upstreams]\n" + toml + "\n")
+                return "parsed"
+            } catch let error as ConfigError {
+                return error.message
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message(#"a = { url = "https://x", auth = "oauth" }"#).contains(#"upstreams.a.auth must be "key" or "entra" (got "oauth")"#))
+        #expect(message(#"a = { url = "https://x", auth = 1 }"#).contains("upstreams.a.auth must be a non-empty string"))
+        #expect(message(#"a = { url = "https://x", auth = "entra", api_key_env = "K" }"#).contains(#"sets auth = "entra" and an API key"#))
+        #expect(message(#"a = { url = "https://x", auth = "entra", api_key = "k" }"#).contains(#"sets auth = "entra" and an API key"#))
+        #expect(message(#"a = { url = "https://x", scope = "https://ai.azure.com/.default" }"#).contains("upstreams.a.scope is for Entra ID"))
+        #expect(message(#"a = { url = "https://x", auth = "key", scope = "https://ai.azure.com/.default" }"#).contains("upstreams.a.scope is for Entra ID"))
+        #expect(message(#"a = { url = "https://x", auth = "entra", scope = "two scopes" }"#).contains("upstreams.a.scope must be one scope URL"))
+        #expect(message(#"a = { url = "https://x", auth = "entra", scope = "" }"#).contains("upstreams.a.scope must be a non-empty string"))
+    }
+
+    @Test func resolvedAuthFlagOverUpstreamOverAuthSection() {
+        let openAI = "https://res.openai.azure.com"
+        let project = "https://res.services.ai.azure.com/api/projects/p"
+        let plain = ProxyConfig.Upstream(name: nil, url: openAI)
+        let keyed = ProxyConfig.Upstream(name: "k", url: openAI, auth: .apiKeyEnvironment("K"))
+        let forwarded = ProxyConfig.Upstream(name: "f", url: openAI, auth: .forward)
+        let entra = ProxyConfig.Upstream(name: "e", url: project, auth: .entra(scope: nil))
+        let scoped = ProxyConfig.Upstream(name: "s", url: openAI, auth: .entra(scope: "https://own.test/.default"))
+        let none = MeterbookConfig.Auth()
+        let entraSection = MeterbookConfig.Auth(mode: .entra)
+        let entraScoped = MeterbookConfig.Auth(mode: .entra, scope: "https://section.test/.default")
+
+        // No flag, no [auth]: as configured; Entra ID's scope follows the URL.
+        #expect(plain.resolvedAuth(flag: nil, flagScope: nil, defaults: none) == .forward)
+        #expect(keyed.resolvedAuth(flag: nil, flagScope: nil, defaults: none) == .apiKeyEnvironment("K"))
+        #expect(entra.resolvedAuth(flag: nil, flagScope: nil, defaults: none) == .entra(scope: EntraScope.aiFoundry))
+        #expect(scoped.resolvedAuth(flag: nil, flagScope: nil, defaults: none) == .entra(scope: "https://own.test/.default"))
+        // [auth] mode = "entra": upstreams without their own setting; [auth] scope below an upstream's own.
+        #expect(plain.resolvedAuth(flag: nil, flagScope: nil, defaults: entraSection) == .entra(scope: EntraScope.cognitiveServices))
+        #expect(plain.resolvedAuth(flag: nil, flagScope: nil, defaults: entraScoped) == .entra(scope: "https://section.test/.default"))
+        #expect(scoped.resolvedAuth(flag: nil, flagScope: nil, defaults: entraScoped) == .entra(scope: "https://own.test/.default"))
+        #expect(keyed.resolvedAuth(flag: nil, flagScope: nil, defaults: entraSection) == .apiKeyEnvironment("K"))
+        #expect(forwarded.resolvedAuth(flag: nil, flagScope: nil, defaults: entraSection) == .forward)
+        // --auth entra: every upstream; --scope over everything.
+        #expect(keyed.resolvedAuth(flag: .entra, flagScope: nil, defaults: none) == .entra(scope: EntraScope.cognitiveServices))
+        #expect(scoped.resolvedAuth(flag: .entra, flagScope: "https://flag.test/.default", defaults: entraScoped) == .entra(scope: "https://flag.test/.default"))
+        // --auth key: no Entra ID; configured keys stay.
+        #expect(plain.resolvedAuth(flag: .key, flagScope: nil, defaults: entraSection) == .forward)
+        #expect(entra.resolvedAuth(flag: .key, flagScope: nil, defaults: none) == .forward)
+        #expect(keyed.resolvedAuth(flag: .key, flagScope: nil, defaults: entraSection) == .apiKeyEnvironment("K"))
+    }
 }
