@@ -10,16 +10,21 @@ public final class MeterbookStore: Sendable {
     public enum Mode: Sendable {
         /// Create the file (0600, folder 0700) and its schema when missing.
         case readWrite
-        /// Never create: a missing file is an error (read commands).
+        /// Never create, never write: a missing file is an error, an older schema is read as it is
+        /// (read commands: report, export, trace, query).
         case readOnly
+        /// Never create, but migrate and write an existing database (commands that change rows: reprice).
+        case existing
     }
 
     public let path: String
+    public let mode: Mode
     /// GRDB's pool serialises writes and runs reads concurrently.
     let pool: DatabasePool
 
     public init(path: String, mode: Mode = .readWrite, busyTimeout: TimeInterval = 10) throws {
         self.path = path
+        self.mode = mode
         let fileManager = FileManager.default
         let exists = fileManager.fileExists(atPath: path)
         if !exists {
@@ -33,8 +38,14 @@ public final class MeterbookStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // Read commands open every connection read-only, so not even the journal mode of a foreign file changes.
+        configuration.readonly = mode == .readOnly
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            if mode == .readOnly {
+                try pool.read { db in try Self.checkReadable(db, path: path) }
+                return
+            }
             try pool.writeWithoutTransaction { db in
                 try Self.checkIsMeterbook(db, path: path)
                 try db.inTransaction(.immediate) {
@@ -69,6 +80,15 @@ public final class MeterbookStore: Sendable {
             throw StoreError(.cannotCreate, "Could not create the database \(path): \(reason). Pass --db with a writable path.")
         }
         close(descriptor)
+    }
+
+    /// The read-only counterpart of `checkIsMeterbook` + `Schema.migrate`: refuses what they refuse, changes nothing.
+    private static func checkReadable(_ db: Database, path: String) throws {
+        let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        guard applicationID == Schema.applicationID else {
+            throw StoreError(.notMeterbook, "\(path) is not a Meterbook database: pass --db with the path of a Meterbook database.")
+        }
+        try Schema.checkNotNewer(db, path: path)
     }
 
     private static func checkIsMeterbook(_ db: Database, path: String) throws {
