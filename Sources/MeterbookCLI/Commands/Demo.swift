@@ -61,9 +61,10 @@ extension MeterbookCommand {
             await recorder.flush()
             let endedAt = Int64(Date().timeIntervalSince1970 * 1000) + 1
 
-            let report = UsageReport(from: startedAt, to: endedAt, groupings: [.deployment], filter: AttemptFilter(tags: ["demo_run": run]))
-            let rows = try report.rows(in: database)
-            let totals = try report.totals(in: database)
+            let query = UsageQuery(range: startedAt..<endedAt, groupings: [.deployment], filter: AttemptFilter(tags: ["demo_run": run]))
+            let result = try query.run(on: database)
+            let rows = result.rows
+            let totals = result.totals
             Console.out("")
             Console.out(UsageTable.render(rows: rows, totals: totals, keyNames: ["deployment"]))
             Console.out("")
