@@ -68,18 +68,24 @@ let package = Package(
             name: "MeterbookBenchmark",
             dependencies: ["Meterbook", "MeterbookSimulator"]
         ),
+        // Test helpers shared by the test targets: the seeded database of known attempts, a real CSV parser.
+        .target(
+            name: "MeterbookTestSupport",
+            dependencies: ["Meterbook"],
+            path: "Tests/MeterbookTestSupport"
+        ),
         .testTarget(
             name: "MeterbookTransportTests",
             dependencies: ["MeterbookTransport", "MeterbookSimulator"]
         ),
         .testTarget(
             name: "MeterbookTests",
-            dependencies: ["Meterbook", "MeterbookSimulator"]
+            dependencies: ["Meterbook", "MeterbookSimulator", "MeterbookTestSupport"]
         ),
         // End-to-end tests of the real `meterbook` binary (depending on the executable target builds it first).
         .testTarget(
             name: "MeterbookCLITests",
-            dependencies: ["MeterbookCLI", "Meterbook", "MeterbookSimulator"]
+            dependencies: ["MeterbookCLI", "Meterbook", "MeterbookSimulator", "MeterbookTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]
