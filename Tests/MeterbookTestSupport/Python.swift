@@ -8,10 +8,10 @@ public enum Python {
     }
 
     /// Runs a Python program with `input` on stdin and returns its stdout.
-    public static func run(_ program: String, input: Data) throws -> String {
+    public static func run(_ program: String, input: Data, arguments: [String] = []) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", program]
+        process.arguments = ["python3", "-c", program] + arguments
         let stdin = Pipe()
         let stdout = Pipe()
         let stderr = Pipe()
@@ -63,9 +63,9 @@ public enum Python {
             for element in root.iter():
                 if isinstance(element.tag, str) and '}' in element.tag:
                     element.tag = element.tag.split('}', 1)[1]
-            print(json.dumps([''.join(e.itertext()) for e in root.findall('\(path)')]))
+            print(json.dumps([''.join(e.itertext()) for e in root.findall(sys.argv[1])]))
             """
-        let json = try run(program, input: Data(text.utf8))
+        let json = try run(program, input: Data(text.utf8), arguments: [path])
         return try JSONDecoder().decode([String].self, from: Data(json.utf8))
     }
 }

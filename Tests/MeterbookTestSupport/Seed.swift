@@ -196,7 +196,7 @@ public enum Seed {
         return record
     }
 
-    /// Seed call ids read as UUIDs, with the call's name at the end: `00000000-0000-4000-8000-0000000000c1`.
+    /// Seed call ids read as UUIDs, with the call's name at the end: `00000000-0000-4000-8000-000000000c01`.
     public static func callID(_ call: String) -> String {
         let digits = call.dropFirst()
         return "00000000-0000-4000-8000-" + String(repeating: "0", count: 12 - digits.count - 1) + "c" + digits
