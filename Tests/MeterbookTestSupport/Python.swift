@@ -69,3 +69,22 @@ public enum Python {
         return try JSONDecoder().decode([String].self, from: Data(json.utf8))
     }
 }
+
+extension Python {
+    /// Runs SQL on a database file with Python's own sqlite3 module, outside Meterbook (to build odd files and
+    /// to look at what Meterbook left behind). Returns the last statement's rows.
+    @discardableResult
+    public static func sqlite(_ path: String, _ sql: String) throws -> [[String]] {
+        let program = """
+            import json, sqlite3, sys
+            connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+            rows = []
+            for statement in [s for s in sys.stdin.read().split(';') if s.strip()]:
+                rows = connection.execute(statement).fetchall()
+            connection.close()
+            print(json.dumps([[str(value) for value in row] for row in rows]))
+            """
+        let json = try run(program, input: Data(sql.utf8), arguments: [path])
+        return try JSONDecoder().decode([[String]].self, from: Data(json.utf8))
+    }
+}

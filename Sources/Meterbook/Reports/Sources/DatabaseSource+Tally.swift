@@ -41,15 +41,19 @@ extension DatabaseSource {
         static let cost: Int32 = 10, latency: Int32 = 11, ttft: Int32 = 12, callID: Int32 = 13, firstKey: Int32 = 14
     }
 
-    static func scan(_ db: Database, range: Range<Int64>, filter: AttemptFilter, plan: UsagePlan) throws -> UsageTallies {
-        let scope = scope(range, filter)
+    /// Every column here is in the `requests_report` index, so SQLite never reads the table rows.
+    static func scanSQL(where condition: String, plan: UsagePlan) -> String {
         let keyColumns = plan.columns.map { ", " + $0.columnSQL }.joined()
-        let sql = """
+        return """
             SELECT started_at, attempt, final, outcome = 'ok', status, input_tokens, output_tokens, cached_input_tokens,
                    cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms, call_id\(keyColumns)
-            FROM requests WHERE \(scope.sql)
+            FROM requests WHERE \(condition)
             """
-        let statement = try db.makeStatement(sql: sql)
+    }
+
+    static func scan(_ db: Database, range: Range<Int64>, filter: AttemptFilter, plan: UsagePlan) throws -> UsageTallies {
+        let scope = scope(range, filter)
+        let statement = try db.makeStatement(sql: scanSQL(where: scope.sql, plan: plan))
         try statement.setArguments(scope.arguments)
         let handle = statement.sqliteStatement
 
