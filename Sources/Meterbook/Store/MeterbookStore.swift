@@ -41,11 +41,13 @@ public final class MeterbookStore: Sendable {
         // Read commands open every connection read-only, so not even the journal mode of a foreign file changes.
         configuration.readonly = mode == .readOnly
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            if mode == .readOnly {
-                try pool.read { db in try Self.checkReadable(db, path: path) }
-                return
+            if exists {
+                // Look before opening a pool: a writable pool writes on open (GRDB sets up the WAL), and a file
+                // we refuse (foreign, newer schema) must stay untouched.
+                try Self.inspect(path: path, allowEmpty: mode == .readWrite, busyTimeout: busyTimeout)
             }
+            pool = try DatabasePool(path: path, configuration: configuration)
+            if mode == .readOnly { return }
             try pool.writeWithoutTransaction { db in
                 try Self.checkIsMeterbook(db, path: path)
                 try db.inTransaction(.immediate) {
@@ -82,13 +84,24 @@ public final class MeterbookStore: Sendable {
         close(descriptor)
     }
 
-    /// The read-only counterpart of `checkIsMeterbook` + `Schema.migrate`: refuses what they refuse, changes nothing.
-    private static func checkReadable(_ db: Database, path: String) throws {
-        let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-        guard applicationID == Schema.applicationID else {
-            throw StoreError(.notMeterbook, "\(path) is not a Meterbook database: pass --db with the path of a Meterbook database.")
+    /// Refuses, through a read-only connection, what `checkIsMeterbook` and `Schema.migrate` would refuse.
+    /// `allowEmpty`: an empty SQLite file (no tables, no application id) may become a Meterbook database.
+    private static func inspect(path: String, allowEmpty: Bool, busyTimeout: TimeInterval) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeout)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.read { db in
+            let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            if applicationID == Schema.applicationID {
+                try Schema.checkNotNewer(db, path: path)
+                return
+            }
+            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+            guard allowEmpty, applicationID == 0, tables == 0 else {
+                throw StoreError(.notMeterbook, "\(path) is not a Meterbook database: pass --db with the path of a Meterbook database.")
+            }
         }
-        try Schema.checkNotNewer(db, path: path)
     }
 
     private static func checkIsMeterbook(_ db: Database, path: String) throws {
