@@ -4,6 +4,7 @@ import Foundation
 // (BENCHMARKS.md collects them). Build with -c release: `swift run -c release meterbook-benchmark NAME`.
 let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "recorder": RecorderBenchmark.run,
+    "reports": ReportsBenchmark.run,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -12,4 +13,9 @@ guard let name = arguments.first, let benchmark = benchmarks[name] else {
     FileHandle.standardError.write(Data("usage: meterbook-benchmark \(names) [options]\n".utf8))
     exit(2)
 }
-try await benchmark(Array(arguments.dropFirst()))
+do {
+    try await benchmark(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("meterbook-benchmark \(name): \(error)\n".utf8))
+    exit(1)
+}

@@ -120,6 +120,17 @@ import Testing
         #expect(try Repricer.reprice(store: seed.store, days: Seed.days, policy: config.costPolicy).changed == 0)
     }
 
+    @Test func modelNamesAreNormalisedWithoutRegularExpressions() {
+        let cases = [
+            ("gpt-4o-2024-11-20", "gpt-4o"), ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"), ("claude-sonnet-4@20250514", "claude-sonnet-4"),
+            ("azure/GPT-4.1-mini", "gpt-4.1-mini"), ("claude-sonnet-4.5", "claude-sonnet-4-5"), ("o3", "o3"), ("gpt-4o-2024-11", "gpt-4o-2024-11"),
+            ("model-1234567", "model-1234567"), ("-2024-11-20", "-2024-11-20"), (" gpt-5 ", "gpt-5"), ("text-embedding-3-small", "text-embedding-3-small"),
+        ]
+        for (model, normalised) in cases {
+            #expect(PriceTable.normalize(model) == normalised, "\(model)")
+        }
+    }
+
     @Test func priceListingShowsSourceAndMappings() throws {
         var config = try MeterbookConfig.parse("""
             [deployments.prod-chat]

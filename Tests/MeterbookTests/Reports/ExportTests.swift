@@ -11,7 +11,7 @@ import Testing
         return (sink.text, rows)
     }
 
-    @Test func csvHasAHeaderAndOneRowPerAttemptOldestFirst() throws {
+    @Test func csvHasAHeaderAndOneRowPerAttemptInRecordingOrder() throws {
         let seed = try SeededDatabase()
         let (text, count) = try export(seed, format: .csv)
         #expect(count == 23)
@@ -21,8 +21,9 @@ import Testing
         #expect(rows.count == 24)
         let header = rows[0]
         func column(_ name: String) -> Int { header.firstIndex(of: name)! }
-        let startedAt = rows.dropFirst().map { Int64($0[column("started_at")])! }
-        #expect(startedAt == startedAt.sorted())
+        let ids = rows.dropFirst().map { Int64($0[column("id")])! }
+        #expect(ids == ids.sorted())
+        #expect(Set(rows.dropFirst().map { $0[column("call_id")] }) == Set(Seed.attempts.filter { Seed.days.bounds.contains($0.startedAt) }.map(\.callID)))
         let claude = try #require(rows.first { $0[column("call_id")] == Seed.callID("c04") })
         #expect(claude[column("usage_json")] == #"{"input_tokens":100,"cache_read_input_tokens":3000,"cache_creation_input_tokens":1000,"output_tokens":400}"#)
         #expect(claude[column("tags")] == #"{"app":"web","team":"assist"}"#)
@@ -63,7 +64,8 @@ import Testing
         let lines = text.split(separator: "\n")
         #expect(lines.count == count)
         #expect(count == Seed.attempts.count)
-        for (line, record) in zip(lines, try seed.store.allAttempts()) {
+        let records = try seed.store.allAttempts().sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+        for (line, record) in zip(lines, records) {
             let exported = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? NSDictionary
             let traced = try JSONSerialization.jsonObject(with: Data(record.jsonRow.render(pretty: false).utf8)) as? NSDictionary
             #expect(exported == traced, "\(line)")

@@ -178,6 +178,24 @@ import Testing
         #expect(DatabaseSource.slices(of: Seed.days.bounds).count == min(ProcessInfo.processInfo.activeProcessorCount, 8))
     }
 
+    @Test(arguments: [
+        AttemptFilter(deployments: ["gpt-4o", "claude-sonnet-4-5"]),
+        AttemptFilter(models: ["gpt-4.1-mini-2025-04-14"], endpoints: [Seed.eastEndpoint]),
+        AttemptFilter(tags: ["app": "web", "team": "assist"]),
+        AttemptFilter(statuses: [.code(0), .family(5)], outcomes: [.httpError, .transportError]),
+        AttemptFilter(statuses: [.code(429)]),
+    ])
+    func aRecordFilterAgreesWithTheSQLFilter(filter: AttemptFilter) throws {
+        // Archives will filter parsed records with `matches`; it must select what the SQL selects.
+        let plan = try UsagePlan(groupingSets: [[.deployment]])
+        let scanned = try DatabaseSource(store: seed.store).tally(range: Seed.days.bounds, filter: filter, plan: plan)
+        let folded = UsageTallies(plan: plan)
+        for record in Seed.attempts where Seed.days.bounds.contains(record.startedAt) && filter.matches(record) { folded.add(record) }
+        #expect(scanned.rows(for: []).map(\.requests) == folded.rows(for: []).map(\.requests))
+        #expect(scanned.rows(for: [.deployment]).map(\.keys) == folded.rows(for: [.deployment]).map(\.keys))
+        #expect(scanned.rows(for: []).first?.requests ?? 0 > 0)
+    }
+
     @Test func hourGroupingUsesUTCHours() throws {
         let report = try report([.hour], days: DayRange(from: Seed.day2, to: Seed.day2))
         #expect(report.rows.map { $0.keys["hour"] ?? nil } == ["2026-03-02T09:00Z", "2026-03-02T10:00Z", "2026-03-02T11:00Z"] as [String?])

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Small integer ids for the text values of one key column, read straight from SQLite's buffer: a scan of
 /// millions of rows sees a few dozen deployments, so hashing the bytes beats building a String per row.
 struct KeyInterner {
@@ -16,7 +18,10 @@ struct KeyInterner {
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
         if let id = byHash[hash] {
-            if bytes[Int(id) - 1].elementsEqual(buffer) { return id }
+            let matches = bytes[Int(id) - 1].withUnsafeBufferPointer { stored in
+                stored.count == count && (count == 0 || memcmp(stored.baseAddress!, pointer, count) == 0)
+            }
+            if matches { return id }
             let key = Array(buffer)
             if let id = collided[key] { return id }
             let newID = add(key)

@@ -38,9 +38,36 @@ public struct CSVRowEncoder: RowEncoder {
             || byte == 0x09 || byte == 0x0D
     }
 
+    /// Whether a field must be quoted: it holds a comma, a quote, CR or LF.
+    @inline(__always)
+    static func needsQuotes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in bytes where byte <= 0x2C {
+            // Most bytes (letters, digits, - . : / {) are above 0x2C and skip this test.
+            if byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D { return true }
+        }
+        return false
+    }
+
     static func writeText(_ bytes: UnsafeBufferPointer<UInt8>, to sink: ByteSink) throws {
         let neutralise = bytes.first.map(isFormulaStart) ?? false
-        let needsQuotes = bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+        let needsQuotes = needsQuotes(bytes)
+        // The usual case, written in one pass into the buffer: at worst every byte doubles, plus quotes and the '.
+        let written = try sink.write(upTo: 2 * bytes.count + 3) { out in
+            var position = 0
+            if needsQuotes { out[position] = 0x22; position += 1 }
+            if neutralise { out[position] = 0x27; position += 1 }
+            for byte in bytes {
+                out[position] = byte
+                position += 1
+                if needsQuotes, byte == 0x22 {
+                    out[position] = 0x22
+                    position += 1
+                }
+            }
+            if needsQuotes { out[position] = 0x22; position += 1 }
+            return position
+        }
+        if written { return }
         if needsQuotes { try sink.append(UInt8(ascii: "\"")) }
         if neutralise { try sink.append(UInt8(ascii: "'")) }
         if needsQuotes {

@@ -64,6 +64,16 @@ public final class ByteSink {
         try text.withUTF8 { try append($0) }
     }
 
+    /// Room for `count` bytes written straight into the buffer: `body` writes at most `count` bytes at the pointer
+    /// and returns how many it wrote. Nil when `count` is larger than the whole buffer (use `append`).
+    @inline(__always)
+    public func write(upTo count: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) throws -> Bool {
+        guard count <= capacity else { return false }
+        if count > capacity - self.count { try flush() }
+        self.count += body(buffer + self.count)
+        return true
+    }
+
     /// Hands the buffer to the kernel.
     public func flush() throws {
         guard count > 0 else { return }

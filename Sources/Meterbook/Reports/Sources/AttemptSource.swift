@@ -11,7 +11,7 @@ protocol AttemptSource: Sendable {
     /// Tallies every attempt in `range` (epoch ms, half-open) that passes `filter`, keyed as `plan` says.
     func tally(range: Range<Int64>, filter: AttemptFilter, plan: UsagePlan) throws -> UsageTallies
 
-    /// Writes every attempt in `range` that passes `filter`, oldest first, as rows of `columns`.
+    /// Writes every attempt in `range` that passes `filter`, in recording order, as rows of `columns`.
     func export(range: Range<Int64>, filter: AttemptFilter, columns: [String], encoder: inout any RowEncoder, sink: ByteSink) throws -> Int
 
     /// The attempts of the call an ID names (any of `TraceMatch.searchedColumns`), or nil.

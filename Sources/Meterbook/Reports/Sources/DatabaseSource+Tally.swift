@@ -34,19 +34,22 @@ extension DatabaseSource {
         }
     }
 
-    // Column positions in the scan's SELECT.
+    // Column positions in the scan's SELECT; the time column and key columns follow only when the plan needs them.
     private enum Column {
-        static let startedAt: Int32 = 0, attempt: Int32 = 1, final: Int32 = 2, ok: Int32 = 3, status: Int32 = 4
-        static let input: Int32 = 5, output: Int32 = 6, cached: Int32 = 7, cacheWrite: Int32 = 8, reasoning: Int32 = 9
-        static let cost: Int32 = 10, latency: Int32 = 11, ttft: Int32 = 12, callID: Int32 = 13, firstKey: Int32 = 14
+        static let final: Int32 = 0, callID: Int32 = 1, input: Int32 = 2, output: Int32 = 3, cached: Int32 = 4
+        static let cacheWrite: Int32 = 5, reasoning: Int32 = 6, cost: Int32 = 7, latency: Int32 = 8, ttft: Int32 = 9
+        static let attempt: Int32 = 10, status: Int32 = 11, outcome: Int32 = 12
+        static let afterFixed: Int32 = 13
     }
 
-    /// Every column here is in the `requests_report` index, so SQLite never reads the table rows.
+    /// Every column here is in the `requests_report` index, so SQLite never reads the table rows. Plain columns,
+    /// tested in Swift: an SQL expression per row (`outcome = 'ok'`, ...) costs SQLite more than the API calls.
     static func scanSQL(where condition: String, plan: UsagePlan) -> String {
+        let time = plan.timeUnit == nil ? "" : ", started_at"
         let keyColumns = plan.columns.map { ", " + $0.columnSQL }.joined()
         return """
-            SELECT started_at, attempt, final, outcome = 'ok', status, input_tokens, output_tokens, cached_input_tokens,
-                   cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms, call_id\(keyColumns)
+            SELECT final, call_id, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
+                   cost_usd, latency_ms, ttft_ms, attempt, status, outcome\(time)\(keyColumns)
             FROM requests WHERE \(condition)
             """
     }
@@ -57,13 +60,11 @@ extension DatabaseSource {
         try statement.setArguments(scope.arguments)
         let handle = statement.sqliteStatement
 
-        let result = UsageTallies(plan: plan)
         var interners = [KeyInterner](repeating: KeyInterner(), count: plan.columns.count)
-        // Finest groups by their packed key ids; turned into TallyKeys (with Strings) once, at the end.
-        var byIDs: [SIMD8<Int32>: GroupTally] = [:]
-        var buckets: [SIMD8<Int32>: Int64] = [:]
+        var index = GroupIndex(columns: plan.columns.count)
         let usesTime = plan.timeUnit != nil
         let bucketMs = plan.timeUnit?.milliseconds ?? 1
+        let firstKey = Column.afterFixed + (usesTime ? 1 : 0)
 
         while true {
             let code = sqlite3_step(handle)
@@ -71,38 +72,29 @@ extension DatabaseSource {
             guard code == SQLITE_ROW else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
-            var ids = SIMD8<Int32>()
             var bucket: Int64 = 0
             if usesTime {
-                let startedAt = sqlite3_column_int64(handle, Column.startedAt)
+                let startedAt = sqlite3_column_int64(handle, Column.afterFixed)
                 bucket = startedAt >= 0 ? startedAt / bucketMs : (startedAt - bucketMs + 1) / bucketMs
-                ids[0] = Int32(truncatingIfNeeded: bucket)
             }
-            for index in 0..<interners.count {
-                let column = Column.firstKey + Int32(index)
-                let text = sqlite3_column_text(handle, column)
-                ids[index + 1] = interners[index].intern(text, count: Int(sqlite3_column_bytes(handle, column)))
+            var ids = SIMD8<Int32>()
+            for key in 0..<interners.count {
+                let column = firstKey + Int32(key)
+                ids[key + 1] = interners[key].intern(sqlite3_column_text(handle, column), count: Int(sqlite3_column_bytes(handle, column)))
             }
-            let tally: GroupTally
-            if let existing = byIDs[ids] {
-                tally = existing
-            } else {
-                tally = GroupTally()
-                byIDs[ids] = tally
-                buckets[ids] = bucket
-            }
+            let tally = try index.tally(bucket: bucket, ids: ids)
 
             tally.requests += 1
-            let attempt = sqlite3_column_int64(handle, Column.attempt)
             let final = sqlite3_column_int64(handle, Column.final) != 0
-            if attempt == 1, final {
+            if final, sqlite3_column_int64(handle, Column.attempt) == 1 {
+                // The only attempt of its call: counted without a set.
                 tally.singleAttemptCalls += 1
             } else if let text = sqlite3_column_text(handle, Column.callID) {
                 let count = Int(sqlite3_column_bytes(handle, Column.callID))
                 tally.retriedCallIDs.insert(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
             }
             if final {
-                if sqlite3_column_int64(handle, Column.ok) != 0 { tally.succeeded += 1 } else { tally.failed += 1 }
+                if Self.isOK(handle, Column.outcome) { tally.succeeded += 1 } else { tally.failed += 1 }
             }
             let status = sqlite3_column_int64(handle, Column.status)
             if status == 429 { tally.throttled += 1 }
@@ -129,11 +121,22 @@ extension DatabaseSource {
             }
         }
 
-        for (ids, tally) in byIDs {
-            let values = interners.indices.map { interners[$0].value(ids[$0 + 1]) }
-            result.add(tally, for: TallyKey(bucket: buckets[ids] ?? 0, values: values))
+        // Key ids become Strings once per group, not per row.
+        let result = UsageTallies(plan: plan)
+        for (position, tally) in index.tallies.enumerated() {
+            let values = interners.indices.map { interners[$0].value(index.ids[position][$0 + 1]) }
+            result.add(tally, for: TallyKey(bucket: index.buckets[position], values: values))
         }
         return result
+    }
+}
+
+extension DatabaseSource {
+    /// Whether a text column holds `ok`, compared in SQLite's buffer.
+    @inline(__always)
+    static func isOK(_ handle: OpaquePointer, _ column: Int32) -> Bool {
+        guard sqlite3_column_bytes(handle, column) == 2, let text = sqlite3_column_text(handle, column) else { return false }
+        return text[0] == UInt8(ascii: "o") && text[1] == UInt8(ascii: "k")
     }
 }
 
