@@ -7,6 +7,8 @@ import Foundation
 enum ChildProcess {
     struct Measurement {
         var seconds: Double
+        /// User + system CPU time of the child: steadier than wall time on a shared machine.
+        var cpuSeconds: Double
         var peakRSSBytes: Int
         var status: Int32
     }
@@ -25,15 +27,17 @@ enum ChildProcess {
         guard code == 0 else { throw BenchmarkError("could not start \(executable): \(String(cString: strerror(code)))") }
         var status: Int32 = 0
         var peak = 0
+        var usage = rusage()
         while true {
-            let reaped = waitpid(pid, &status, WNOHANG)
+            let reaped = wait4(pid, &status, WNOHANG, &usage)
             if reaped == pid { break }
-            if reaped < 0, errno != EINTR { throw BenchmarkError("waitpid failed: \(String(cString: strerror(errno)))") }
+            if reaped < 0, errno != EINTR { throw BenchmarkError("wait4 failed: \(String(cString: strerror(errno)))") }
             peak = max(peak, highWaterMark(pid))
             usleep(2000)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return Measurement(seconds: seconds, peakRSSBytes: peak, status: (status >> 8) & 0xFF)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Measurement(seconds: seconds, cpuSeconds: cpu, peakRSSBytes: peak, status: (status >> 8) & 0xFF)
     }
 }
 

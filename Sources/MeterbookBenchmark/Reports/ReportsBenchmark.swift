@@ -58,10 +58,11 @@ enum ReportsBenchmark {
         emit("")
         emit("\(count.formatted()) attempts over \(options.days) days and \(options.deployments) deployments, database \(fileSize / 1_000_000) MB; "
              + "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB, shared; "
-             + "release build; median of \(options.runs) runs, database in the OS page cache (run right after generation).")
+             + "release build; median of \(options.runs) runs, database in the OS page cache (run right after generation). "
+             + "`meterbook` rows are the real binary, a new process per run (start-up included); in-process rows call the library.")
         emit("")
-        emit("| what | goal | median | runs | peak RSS |")
-        emit("|---|---|---|---|---|")
+        emit("| what | goal | median wall | runs (wall) | median CPU | peak RSS |")
+        emit("|---|---|---|---|---|---|")
 
         let binary = options.meterbook
         let db = ["--db", options.database]
@@ -77,7 +78,8 @@ enum ReportsBenchmark {
             var cell = format(median)
             if let rows { cell += " (\(Int(Double(rows) / median).formatted()) rows/s)" }
             let peak = measurements.map(\.peakRSSBytes).max() ?? 0
-            emit("| `meterbook \(arguments.joined(separator: " "))` | \(goal) | \(cell) | \(seconds.map(format).joined(separator: ", ")) | \(peak / 1_048_576) MB |")
+            let cpu = measurements.map(\.cpuSeconds).sorted()[measurements.count / 2]
+            emit("| `meterbook \(arguments.joined(separator: " "))` | \(goal) | \(cell) | \(seconds.map(format).joined(separator: ", ")) | \(format(cpu)) | \(peak / 1_048_576) MB |")
         }
         func inProcess(_ name: String, goal: String, _ body: () throws -> Void) throws {
             var seconds: [Double] = []
@@ -87,7 +89,7 @@ enum ReportsBenchmark {
                 seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
             seconds.sort()
-            emit("| \(name) (in-process) | \(goal) | \(format(seconds[seconds.count / 2])) | \(seconds.map(format).joined(separator: ", ")) | |")
+            emit("| \(name) (in-process) | \(goal) | \(format(seconds[seconds.count / 2])) | \(seconds.map(format).joined(separator: ", ")) | | |")
         }
 
         try cli("one-day report", goal: "≤ 0.5 s", ["report", "--from", "\(middle)", "--to", "\(middle)"])

@@ -31,7 +31,7 @@ public enum QueryRunner {
             var missing: [String] = []
             let count = sqlite3_bind_parameter_count(handle)
             var values: [DatabaseValueConvertible?] = []
-            for index in 1...max(count, 1) where count > 0 {
+            for index in stride(from: Int32(1), through: count, by: 1) {
                 guard let rawName = sqlite3_bind_parameter_name(handle, index) else {
                     throw ReportInputError("\(file.path) uses a '?' parameter: name it (:from) so --param can bind it.")
                 }
@@ -67,7 +67,9 @@ public enum QueryRunner {
                     case SQLITE_NULL: return .null
                     case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, column))
                     case SQLITE_FLOAT: return .number(sqlite3_column_double(handle, column))
-                    default: return .string(String(cString: sqlite3_column_text(handle, column)))
+                    default:
+                        let text = sqlite3_column_text(handle, column)
+                        return .string(String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self))
                     }
                 })
             }
