@@ -89,13 +89,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test helpers shared by the test targets: the seeded database of known attempts, a real CSV parser.
+        .target(
+            name: "MeterbookTestSupport",
+            dependencies: ["Meterbook"],
+            path: "Tests/MeterbookTestSupport"
+        ),
         .testTarget(
             name: "MeterbookTransportTests",
             dependencies: ["MeterbookTransport", "MeterbookSimulator"]
         ),
         .testTarget(
             name: "MeterbookTests",
-            dependencies: ["Meterbook", "MeterbookSimulator"]
+            dependencies: ["Meterbook", "MeterbookSimulator", "MeterbookTestSupport"]
         ),
         .testTarget(
             name: "MeterbookProxyTests",
@@ -111,7 +117,7 @@ let package = Package(
         // End-to-end tests of the real `meterbook` binary (depending on the executable target builds it first).
         .testTarget(
             name: "MeterbookCLITests",
-            dependencies: ["MeterbookCLI", "Meterbook", "MeterbookSimulator"]
+            dependencies: ["MeterbookCLI", "Meterbook", "MeterbookSimulator", "MeterbookTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -130,8 +130,12 @@ enum RecorderBenchmark {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     }
 
+    /// Nearest rank, as the reports compute it.
     static func percentile(_ samples: [Double], _ p: Double) -> Double {
-        UsageReport.percentile(samples.sorted(), p) ?? 0
+        guard !samples.isEmpty else { return 0 }
+        let sorted = samples.sorted()
+        let rank = min(max(Int((p / 100 * Double(sorted.count)).rounded(.up)), 1), sorted.count)
+        return sorted[rank - 1]
     }
 
     private static func overhead(_ measured: [Double], _ baseline: [Double], _ p: Double) -> Double {

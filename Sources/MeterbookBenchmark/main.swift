@@ -5,6 +5,7 @@ import Foundation
 let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "proxy": ProxyBenchmark.run,
     "recorder": RecorderBenchmark.run,
+    "reports": ReportsBenchmark.run,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -13,4 +14,9 @@ guard let name = arguments.first, let benchmark = benchmarks[name] else {
     FileHandle.standardError.write(Data("usage: meterbook-benchmark \(names) [options]\n".utf8))
     exit(2)
 }
-try await benchmark(Array(arguments.dropFirst()))
+do {
+    try await benchmark(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("meterbook-benchmark \(name): \(error)\n".utf8))
+    exit(1)
+}

@@ -8,7 +8,8 @@ struct MeterbookCommand: AsyncParsableCommand {
         commandName: "meterbook",
         abstract: "Meter every call to Azure OpenAI and Claude on Foundry into a local SQLite file.",
         version: MeterbookVersion.current,
-        subcommands: [Call.self, Demo.self, Proxy.self, Simulate.self, AuthCommand.self]
+        subcommands: [Call.self, Demo.self, Report.self, Export.self, Check.self, Trace.self, Prices.self, Reprice.self, Query.self,
+                      Proxy.self, Simulate.self, AuthCommand.self]
     )
 }
 
@@ -40,6 +41,9 @@ enum Main {
             Foundation.exit(130)
         case let exitCode as ExitCode:
             Foundation.exit(exitCode.rawValue)
+        case let input as ReportInputError:
+            // Bad dates, groupings, thresholds and parameters are usage errors, like a bad option value.
+            exit(for: ValidationError(input.message), arguments: arguments)
         default:
             break
         }

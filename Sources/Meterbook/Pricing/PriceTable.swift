@@ -27,11 +27,16 @@ public struct PriceTable: Sendable {
     static func normalize(_ model: String) -> String {
         var name = model.lowercased().trimmingCharacters(in: .whitespaces)
         if let slash = name.lastIndex(of: "/") { name = String(name[name.index(after: slash)...]) }
-        for pattern in ["-\\d{4}-\\d{2}-\\d{2}$", "-\\d{8}$", "@\\d{8}$"] {
-            if let range = name.range(of: pattern, options: .regularExpression) {
-                name.removeSubrange(range)
-                break
-            }
+        // Snapshot suffixes `-2024-11-20`, `-20250929` and `@20250929`, matched by hand: a regular expression is
+        // compiled on every call, and reprice prices millions of stored attempts.
+        let characters = Array(name.utf8)
+        func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { characters[$0] >= 0x30 && characters[$0] <= 0x39 } }
+        let count = characters.count
+        if count > 11, characters[count - 11] == 0x2D, characters[count - 6] == 0x2D, characters[count - 3] == 0x2D,
+           digits(count - 10..<count - 6), digits(count - 5..<count - 3), digits(count - 2..<count) {
+            name = String(decoding: characters[..<(count - 11)], as: UTF8.self)
+        } else if count > 9, characters[count - 9] == 0x2D || characters[count - 9] == 0x40, digits(count - 8..<count) {
+            name = String(decoding: characters[..<(count - 9)], as: UTF8.self)
         }
         if name.hasPrefix("claude") { name = name.replacingOccurrences(of: ".", with: "-") }
         return name

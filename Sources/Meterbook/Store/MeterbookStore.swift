@@ -10,16 +10,21 @@ public final class MeterbookStore: Sendable {
     public enum Mode: Sendable {
         /// Create the file (0600, folder 0700) and its schema when missing.
         case readWrite
-        /// Never create: a missing file is an error (read commands).
+        /// Never create, never write: a missing file is an error, an older schema is read as it is
+        /// (read commands: report, export, trace, query).
         case readOnly
+        /// Never create, but migrate and write an existing database (commands that change rows: reprice).
+        case existing
     }
 
     public let path: String
+    public let mode: Mode
     /// GRDB's pool serialises writes and runs reads concurrently.
     let pool: DatabasePool
 
     public init(path: String, mode: Mode = .readWrite, busyTimeout: TimeInterval = 10) throws {
         self.path = path
+        self.mode = mode
         let fileManager = FileManager.default
         let exists = fileManager.fileExists(atPath: path)
         if !exists {
@@ -33,8 +38,16 @@ public final class MeterbookStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // Read commands open every connection read-only, so not even the journal mode of a foreign file changes.
+        configuration.readonly = mode == .readOnly
         do {
+            if exists {
+                // Look before opening a pool: a writable pool writes on open (GRDB sets up the WAL), and a file
+                // we refuse (foreign, newer schema) must stay untouched.
+                try Self.inspect(path: path, allowEmpty: mode == .readWrite, busyTimeout: busyTimeout)
+            }
             pool = try DatabasePool(path: path, configuration: configuration)
+            if mode == .readOnly { return }
             // Check and migrate in one IMMEDIATE transaction: several processes may open a new file at once, and
             // none may see another's half-made schema.
             try pool.writeWithoutTransaction { db in
@@ -73,6 +86,26 @@ public final class MeterbookStore: Sendable {
             throw StoreError(.cannotCreate, "Could not create the database \(path): \(reason). Pass --db with a writable path.")
         }
         close(descriptor)
+    }
+
+    /// Refuses, through a read-only connection, what `checkIsMeterbook` and `Schema.migrate` would refuse.
+    /// `allowEmpty`: an empty SQLite file (no tables, no application id) may become a Meterbook database.
+    private static func inspect(path: String, allowEmpty: Bool, busyTimeout: TimeInterval) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeout)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.read { db in
+            let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            if applicationID == Schema.applicationID {
+                try Schema.checkNotNewer(db, path: path)
+                return
+            }
+            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+            guard allowEmpty, applicationID == 0, tables == 0 else {
+                throw StoreError(.notMeterbook, "\(path) is not a Meterbook database: pass --db with the path of a Meterbook database.")
+            }
+        }
     }
 
     private static func checkIsMeterbook(_ db: Database, path: String) throws {

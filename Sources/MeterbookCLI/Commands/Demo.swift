@@ -6,6 +6,10 @@ import MeterbookSimulator
 extension MeterbookCommand {
     /// Starts the built-in simulated Azure upstream, drives real calls through the real client, prints a report.
     struct Demo: AsyncParsableCommand {
+        static func shellQuoted(_ text: String) -> String {
+            text.allSatisfy { $0.isLetter || $0.isNumber || "/._-".contains($0) } ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+
         static let configuration = CommandConfiguration(
             abstract: "Record a few hundred calls to a built-in simulated Azure upstream, then print a report.",
             discussion: """
@@ -66,9 +70,10 @@ extension MeterbookCommand {
             await recorder.flush()
             let endedAt = Int64(Date().timeIntervalSince1970 * 1000) + 1
 
-            let report = UsageReport(from: startedAt, to: endedAt, groupings: [.deployment], filter: AttemptFilter(tags: ["demo_run": run]))
-            let rows = try report.rows(in: database)
-            let totals = try report.totals(in: database)
+            let query = UsageQuery(range: startedAt..<endedAt, groupings: [.deployment], filter: AttemptFilter(tags: ["demo_run": run]))
+            let result = try query.run(on: database)
+            let rows = result.rows
+            let totals = result.totals
             Console.out("")
             Console.out(UsageTable.render(rows: rows, totals: totals, keyNames: ["deployment"]))
             Console.out("")
@@ -77,13 +82,16 @@ extension MeterbookCommand {
             if let example = outcome.retriedCallID {
                 Console.out("A call that was retried: \(example)")
             }
+            let db = store.db == nil && ProcessInfo.processInfo.environment["METERBOOK_DB"] == nil ? "" : " --db \(Self.shellQuoted(database.path))"
             Console.out("""
 
                 Next:
+                  meterbook report\(db) --from today
+                      (cost, errors, 429s, tokens and latency per deployment; --by day,model, --format json|csv|markdown|html)
+                  meterbook trace \(outcome.retriedCallID ?? "CALL_ID")\(db)
+                      (every attempt of that call, with its ids, timings and errors)
                   meterbook call --endpoint https://RESOURCE.openai.azure.com --deployment gpt-4o "Write a one-sentence bedtime story about a unicorn."
                       (with AZURE_OPENAI_API_KEY set: a real call, recorded the same way)
-                  meterbook simulate --listen 127.0.0.1:8080
-                      (the simulated upstream on its own, to point an SDK or meterbook call at)
                 """)
             if holdSeconds > 0 { try await Task.sleep(nanoseconds: UInt64(holdSeconds * 1_000_000_000)) }
         }

@@ -23,9 +23,14 @@ struct StoreOptions: ParsableArguments {
         try MeterbookStore(path: databasePath, mode: .readWrite)
     }
 
-    /// Opens an existing database; a missing file is an error, never created.
+    /// Opens an existing database read-only; a missing file is an error, never created, and nothing is written.
     func openForReading() throws -> MeterbookStore {
         try MeterbookStore(path: databasePath, mode: .readOnly)
+    }
+
+    /// Opens an existing database to change rows (reprice); a missing file is an error, never created.
+    func openExisting() throws -> MeterbookStore {
+        try MeterbookStore(path: databasePath, mode: .existing)
     }
 }
 

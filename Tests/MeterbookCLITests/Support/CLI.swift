@@ -21,9 +21,10 @@ enum CLI {
     }
 
     /// Starts the binary; the caller reads its pipes and waits.
-    static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (process: Process, stdout: Pipe, stderr: Pipe) {
+    static func launch(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws -> (process: Process, stdout: Pipe, stderr: Pipe) {
         let process = Process()
         process.executableURL = binary
+        if let directory { process.currentDirectoryURL = directory }
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         // Keep tests away from the user's own database, config and keys.
@@ -48,8 +49,9 @@ enum CLI {
     }
 
     /// Runs the binary to completion (killed after `timeout` seconds).
-    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 120) async throws -> Result {
-        let (process, stdoutPipe, stderrPipe) = try launch(arguments, environment: environment)
+    static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+                    timeout: TimeInterval = 120) async throws -> Result {
+        let (process, stdoutPipe, stderrPipe) = try launch(arguments, environment: environment, directory: directory)
         async let out = readToEnd(stdoutPipe)
         async let err = readToEnd(stderrPipe)
         let deadline = Date(timeIntervalSinceNow: timeout)

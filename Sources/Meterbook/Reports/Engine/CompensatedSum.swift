@@ -1,0 +1,23 @@
+/// Neumaier's compensated summation: a sum of millions of small costs that does not depend on the order the
+/// attempts were read in (scan chunks run in parallel), to well below a nano-dollar.
+struct CompensatedSum: Sendable {
+    private var sum = 0.0
+    private var compensation = 0.0
+
+    mutating func add(_ value: Double) {
+        let total = sum + value
+        if abs(sum) >= abs(value) {
+            compensation += (sum - total) + value
+        } else {
+            compensation += (value - total) + sum
+        }
+        sum = total
+    }
+
+    mutating func add(_ other: CompensatedSum) {
+        add(other.sum)
+        add(other.compensation)
+    }
+
+    var value: Double { sum + compensation }
+}

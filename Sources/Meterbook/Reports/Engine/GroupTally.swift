@@ -1,0 +1,87 @@
+/// The running figures of one group while attempts are read, mergeable across scan chunks and sources.
+final class GroupTally {
+    var requests = 0
+    /// Calls of one attempt (attempt 1 that is final): the only row of their call, so counted without a set.
+    var singleAttemptCalls = 0
+    /// Call ids of the attempts of retried calls, de-duplicated. With the single-attempt calls above this gives
+    /// CONTRACT.md's `calls` (distinct call_id) while only retried calls, a few percent of rows, cost a set insert.
+    var retriedCallIDs: Set<String> = []
+    var succeeded = 0
+    var failed = 0
+    var throttled = 0
+    var serverErrors = 0
+    var inputTokens = 0
+    var outputTokens = 0
+    var cachedInputTokens = 0
+    var cacheWriteTokens = 0
+    var reasoningTokens = 0
+    var cost = CompensatedSum()
+    var pricedRequests = 0
+    var unpricedRequests = 0
+    var latencies: [Double] = []
+    var ttfts: [Double] = []
+
+    /// Adds one attempt given as a record (archives, tests); the database scan sets the fields directly.
+    func add(_ record: AttemptRecord) {
+        requests += 1
+        if record.attempt == 1, record.final {
+            singleAttemptCalls += 1
+        } else {
+            retriedCallIDs.insert(record.callID)
+        }
+        if record.final {
+            if record.outcome == .ok { succeeded += 1 } else { failed += 1 }
+        }
+        if record.status == 429 { throttled += 1 }
+        if record.status >= 500 { serverErrors += 1 }
+        inputTokens += record.inputTokens ?? 0
+        outputTokens += record.outputTokens ?? 0
+        cachedInputTokens += record.cachedInputTokens ?? 0
+        cacheWriteTokens += record.cacheWriteTokens ?? 0
+        reasoningTokens += record.reasoningTokens ?? 0
+        if let costUSD = record.costUSD {
+            cost.add(costUSD)
+            pricedRequests += 1
+        } else if (record.inputTokens ?? 0) + (record.outputTokens ?? 0) > 0 {
+            unpricedRequests += 1
+        }
+        if let latency = record.latencyMs { latencies.append(latency) }
+        if let ttft = record.ttftMs { ttfts.append(ttft) }
+    }
+
+    func merge(_ other: GroupTally) {
+        requests += other.requests
+        singleAttemptCalls += other.singleAttemptCalls
+        retriedCallIDs.formUnion(other.retriedCallIDs)
+        succeeded += other.succeeded
+        failed += other.failed
+        throttled += other.throttled
+        serverErrors += other.serverErrors
+        inputTokens += other.inputTokens
+        outputTokens += other.outputTokens
+        cachedInputTokens += other.cachedInputTokens
+        cacheWriteTokens += other.cacheWriteTokens
+        reasoningTokens += other.reasoningTokens
+        cost.add(other.cost)
+        pricedRequests += other.pricedRequests
+        unpricedRequests += other.unpricedRequests
+        latencies.append(contentsOf: other.latencies)
+        ttfts.append(contentsOf: other.ttfts)
+    }
+
+    /// The finished row; percentiles reorder this tally's value arrays.
+    func row(keys: [String: String?]) -> UsageRow {
+        var row = UsageRow(
+            keys: keys, calls: singleAttemptCalls + retriedCallIDs.count, requests: requests, succeeded: succeeded,
+            failed: failed, throttled: throttled, serverErrors: serverErrors, inputTokens: inputTokens,
+            outputTokens: outputTokens, cachedInputTokens: cachedInputTokens, cacheWriteTokens: cacheWriteTokens,
+            reasoningTokens: reasoningTokens, costUSD: pricedRequests > 0 ? cost.value : nil, unpricedRequests: unpricedRequests
+        )
+        let latency = NearestRank.percentiles(&latencies, [50, 95, 99])
+        row.latencyP50Ms = latency[0]
+        row.latencyP95Ms = latency[1]
+        row.latencyP99Ms = latency[2]
+        row.ttftP50Ms = NearestRank.percentiles(&ttfts, [50])[0]
+        return row
+    }
+}

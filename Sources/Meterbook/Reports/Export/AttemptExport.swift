@@ -1,0 +1,23 @@
+/// `meterbook export`: every attempt in a range, one line each, columns named as CONTRACT.md's table.
+public enum AttemptExport {
+    /// `id` and every column of `requests`, in table order.
+    public static let columns = ["id"] + AttemptRecord.columnNames
+
+    /// Streams the attempts to `sink` (header first for CSV) and returns how many were written.
+    @discardableResult
+    public static func write(store: MeterbookStore, range: Range<Int64>, filter: AttemptFilter = AttemptFilter(),
+                             format: ExportFormat, to sink: ByteSink) throws -> Int {
+        try write(sources: [DatabaseSource(store: store)], range: range, filter: filter, format: format, to: sink)
+    }
+
+    static func write(sources: [any AttemptSource], range: Range<Int64>, filter: AttemptFilter, format: ExportFormat, to sink: ByteSink) throws -> Int {
+        var encoder = format.makeEncoder()
+        try encoder.begin(columns: columns, sink: sink)
+        var rows = 0
+        for source in sources {
+            rows += try source.export(range: range, filter: filter, columns: columns, encoder: &encoder, sink: sink)
+        }
+        try sink.flush()
+        return rows
+    }
+}

@@ -1,0 +1,82 @@
+import GRDB
+import GRDBSQLite
+
+extension DatabaseSource {
+    /// Steps one statement and hands each cell to the encoder straight from SQLite's buffers: memory stays at one
+    /// row plus the output buffer, whatever the range holds.
+    ///
+    /// Rows are written in the order they were recorded (by id). Recording order follows time closely, so the ids
+    /// of a time range form a tight interval: reading that interval of the table in rowid order walks its pages
+    /// once, where going through the started_at index would look every row up in the table (40% more work).
+    func export(range: Range<Int64>, filter: AttemptFilter, columns: [String], encoder: inout any RowEncoder, sink: ByteSink) throws -> Int {
+        let scope = Self.scope(range, filter)
+        return try store.read { db in
+            let ids = try Row.fetchOne(db, sql: "SELECT min(id) AS first, max(id) AS last FROM requests WHERE started_at >= ? AND started_at < ?",
+                                       arguments: [range.lowerBound, range.upperBound])
+            guard let first = ids?["first"] as Int64?, let last = ids?["last"] as Int64? else { return 0 }
+            let statement = try db.makeStatement(sql: """
+                SELECT \(columns.joined(separator: ", ")) FROM requests NOT INDEXED
+                WHERE id BETWEEN \(first) AND \(last) AND \(scope.sql) ORDER BY id
+                """)
+            try statement.setArguments(scope.arguments)
+            // The two built-in encoders get a specialised loop (no dynamic dispatch per cell); others work too.
+            if var csv = encoder as? CSVRowEncoder {
+                defer { encoder = csv }
+                return try Self.writeRows(statement, db: db, columns: columns, encoder: &csv, sink: sink)
+            }
+            if var ndjson = encoder as? NDJSONRowEncoder {
+                defer { encoder = ndjson }
+                return try Self.writeRows(statement, db: db, columns: columns, encoder: &ndjson, sink: sink)
+            }
+            return try Self.writeRows(statement, db: db, columns: columns, encoder: &encoder, sink: sink)
+        }
+    }
+
+    /// Columns of `requests` declared TEXT: `sqlite3_column_text` returns nil for their NULLs, so they need no
+    /// separate type check per cell.
+    private static let textColumns: Set<String> = [
+        "call_id", "provider", "api", "endpoint", "deployment", "model", "method", "path", "api_version", "outcome", "error_type",
+        "error_code", "error_message", "usage_json", "response_id", "request_id", "apim_request_id", "upstream_request_id",
+        "region", "tags",
+    ]
+
+    private static func writeRows<Encoder: RowEncoder>(_ statement: Statement, db: Database, columns: [String],
+                                                       encoder: inout Encoder, sink: ByteSink) throws -> Int {
+        let handle = statement.sqliteStatement
+        let isText = columns.map { textColumns.contains($0) }
+        var rows = 0
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            try encoder.beginRow(sink: sink)
+            for (index, text) in isText.enumerated() {
+                let column = Int32(index)
+                if text {
+                    if let value = sqlite3_column_text(handle, column) {
+                        try encoder.cell(.text(UnsafeBufferPointer(start: value, count: Int(sqlite3_column_bytes(handle, column)))), sink: sink)
+                    } else {
+                        try encoder.cell(.null, sink: sink)
+                    }
+                    continue
+                }
+                switch sqlite3_column_type(handle, column) {
+                case SQLITE_NULL:
+                    try encoder.cell(.null, sink: sink)
+                case SQLITE_INTEGER:
+                    try encoder.cell(.integer(sqlite3_column_int64(handle, column)), sink: sink)
+                case SQLITE_FLOAT:
+                    try encoder.cell(.real(sqlite3_column_double(handle, column)), sink: sink)
+                default:
+                    let value = sqlite3_column_text(handle, column)
+                    try encoder.cell(.text(UnsafeBufferPointer(start: value, count: Int(sqlite3_column_bytes(handle, column)))), sink: sink)
+                }
+            }
+            try encoder.endRow(sink: sink)
+            rows += 1
+        }
+        return rows
+    }
+}

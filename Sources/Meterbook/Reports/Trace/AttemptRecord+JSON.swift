@@ -1,0 +1,53 @@
+extension AttemptRecord {
+    /// The attempt as a JSON object keyed by `requests` column names, in table order, exactly as `export --format
+    /// ndjson` writes the row: integers for flags, `tags` as an object, `usage_json` as the stored text.
+    public var jsonRow: JSONNode {
+        let columns: [(String, JSONNode)] = [
+            ("id", id.map { .integer($0) } ?? .null),
+            ("call_id", .string(callID)),
+            ("attempt", .int(attempt)),
+            ("final", .int(final ? 1 : 0)),
+            ("started_at", .integer(startedAt)),
+            ("provider", .string(provider.rawValue)),
+            ("api", .string(api.rawValue)),
+            ("endpoint", .string(endpoint)),
+            ("deployment", .text(deployment)),
+            ("model", .text(model)),
+            ("method", .string(method)),
+            ("path", .string(path)),
+            ("api_version", .text(apiVersion)),
+            ("stream", .int(stream ? 1 : 0)),
+            ("status", .int(status)),
+            ("outcome", .string(outcome.rawValue)),
+            ("error_type", .text(errorType)),
+            ("error_code", .text(errorCode)),
+            ("error_message", .text(errorMessage)),
+            ("latency_ms", .double(latencyMs)),
+            ("ttfb_ms", .double(ttfbMs)),
+            ("ttft_ms", .double(ttftMs)),
+            ("dns_ms", .double(dnsMs)),
+            ("connect_ms", .double(connectMs)),
+            ("tls_ms", .double(tlsMs)),
+            ("request_bytes", .int(requestBytes)),
+            ("response_bytes", .int(responseBytes)),
+            ("input_tokens", .int(inputTokens)),
+            ("output_tokens", .int(outputTokens)),
+            ("total_tokens", .int(totalTokens)),
+            ("cached_input_tokens", .int(cachedInputTokens)),
+            ("cache_write_tokens", .int(cacheWriteTokens)),
+            ("reasoning_tokens", .int(reasoningTokens)),
+            ("usage_json", .text(usageJSON)),
+            ("cost_usd", .double(costUSD)),
+            ("response_id", .text(responseID)),
+            ("request_id", .text(requestID)),
+            ("apim_request_id", .text(apimRequestID)),
+            ("upstream_request_id", .text(upstreamRequestID)),
+            ("region", .text(region)),
+            ("retry_after_ms", .int(retryAfterMs)),
+            ("ratelimit_remaining_requests", .int(ratelimitRemainingRequests)),
+            ("ratelimit_remaining_tokens", .int(ratelimitRemainingTokens)),
+            ("tags", .object(tags.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+        ]
+        return .object(columns)
+    }
+}

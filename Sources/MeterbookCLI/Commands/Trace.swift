@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Meterbook
+
+extension MeterbookCommand {
+    /// Every attempt of one call, found by any of its IDs.
+    struct Trace: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show every attempt of a call, found by any of its IDs.",
+            discussion: """
+                ID is a call_id (x-ms-client-request-id), response_id (resp_..., chatcmpl-..., msg_...), request_id \
+                (x-request-id), apim_request_id or upstream_request_id (Anthropic request-id). Exit 1 when not found.
+
+                Examples:
+                  meterbook trace chatcmpl-9xYz
+                  meterbook trace 3b2f7c1e-0d4a-4c59-9a57-2f1f0e6c8a11 --format json
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "Any ID of the call.")
+        var id: String
+
+        @Option(help: "Output format: \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var format: TraceFormat = .text
+
+        func validate() throws {
+            if id.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("The ID is empty: pass the ID to look up.") }
+        }
+
+        func run() async throws {
+            let database = try store.openForReading()
+            let match = try CallTrace.find(id.trimmingCharacters(in: .whitespaces), in: database)
+            Console.out(format.render(match), terminator: "")
+        }
+    }
+}
