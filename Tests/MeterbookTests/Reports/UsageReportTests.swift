@@ -202,6 +202,13 @@ import Testing
         #expect(report.rows.map(\.requests) == [7, 1, 2] as [Int])
     }
 
+    @Test func callKeysTellIDsApart() {
+        let ids = (0..<200_000).map { _ in UUID().uuidString.lowercased() } + (0..<1000).map { "call-\($0)" } + ["", "a", "ab"]
+        #expect(Set(ids.map(CallKey.init)).count == Set(ids).count)
+        #expect(CallKey("00000000-0000-4000-8000-000000000c01") == CallKey("00000000-0000-4000-8000-000000000c01"))
+        #expect(CallKey("call-1") != CallKey("call-10"))
+    }
+
     @Test func nearestRankPercentiles() {
         var values: [Double] = [15, 20, 35, 40, 50]
         #expect(NearestRank.percentiles(&values, [5, 30, 40, 50, 100]) == [15, 20, 20, 35, 50] as [Double?])

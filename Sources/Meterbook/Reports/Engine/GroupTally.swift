@@ -5,7 +5,7 @@ final class GroupTally {
     var singleAttemptCalls = 0
     /// Call ids of the attempts of retried calls, de-duplicated. With the single-attempt calls above this gives
     /// CONTRACT.md's `calls` (distinct call_id) while only retried calls, a few percent of rows, cost a set insert.
-    var retriedCallIDs: Set<String> = []
+    var retriedCallIDs: Set<CallKey> = []
     var succeeded = 0
     var failed = 0
     var throttled = 0
@@ -27,7 +27,7 @@ final class GroupTally {
         if record.attempt == 1, record.final {
             singleAttemptCalls += 1
         } else {
-            retriedCallIDs.insert(record.callID)
+            retriedCallIDs.insert(CallKey(record.callID))
         }
         if record.final {
             if record.outcome == .ok { succeeded += 1 } else { failed += 1 }
@@ -67,6 +67,16 @@ final class GroupTally {
         unpricedRequests += other.unpricedRequests
         latencies.append(contentsOf: other.latencies)
         ttfts.append(contentsOf: other.ttfts)
+    }
+
+    /// A new tally holding all of `tallies`, its arrays and set sized once.
+    static func merged(_ tallies: [GroupTally]) -> GroupTally {
+        let result = GroupTally()
+        result.latencies.reserveCapacity(tallies.reduce(0) { $0 + $1.latencies.count })
+        result.ttfts.reserveCapacity(tallies.reduce(0) { $0 + $1.ttfts.count })
+        result.retriedCallIDs.reserveCapacity(tallies.reduce(0) { $0 + $1.retriedCallIDs.count })
+        for tally in tallies { result.merge(tally) }
+        return result
     }
 
     /// The finished row; percentiles reorder this tally's value arrays.

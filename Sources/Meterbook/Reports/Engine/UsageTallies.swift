@@ -43,18 +43,18 @@ final class UsageTallies {
     /// The rows of one grouping set (the keys of each row named as `--by` names them), sorted: by time when
     /// grouped by time, then most expensive first, then by key. An empty set gives one totals row.
     func rows(for groupings: [Grouping]) -> [UsageRow] {
-        var projected: [[String?]: GroupTally] = [:]
+        var members: [[String?]: [GroupTally]] = [:]
         for (key, tally) in groups {
             let values = groupings.map { grouping -> String? in
                 if grouping.isTime { return plan.timeText(grouping, bucket: key.bucket) }
                 return plan.columns.firstIndex(of: grouping).flatMap { key.values[$0] }
             }
-            // A tally is merged into a fresh one, never into another finest group's, so each projection starts clean.
-            let target = projected[values] ?? GroupTally()
-            target.merge(tally)
-            projected[values] = target
+            members[values, default: []].append(tally)
         }
-        if groupings.isEmpty, projected.isEmpty { projected[[]] = GroupTally() }
+        if groupings.isEmpty, members.isEmpty { members[[]] = [GroupTally()] }
+        // A group made of one finest tally is read in place (percentiles only reorder its values); several are
+        // merged into a new tally, so no finest tally is changed for the next projection.
+        let projected = members.mapValues { $0.count == 1 ? $0[0] : GroupTally.merged($0) }
         let rows = projected.map { values, tally in
             var keys: [String: String?] = [:]
             for (grouping, value) in zip(groupings, values) { keys.updateValue(value, forKey: grouping.name) }

@@ -91,7 +91,7 @@ extension DatabaseSource {
                 tally.singleAttemptCalls += 1
             } else if let text = sqlite3_column_text(handle, Column.callID) {
                 let count = Int(sqlite3_column_bytes(handle, Column.callID))
-                tally.retriedCallIDs.insert(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+                tally.retriedCallIDs.insert(CallKey(UnsafeBufferPointer(start: text, count: count)))
             }
             if final {
                 if Self.isOK(handle, Column.outcome) { tally.succeeded += 1 } else { tally.failed += 1 }
