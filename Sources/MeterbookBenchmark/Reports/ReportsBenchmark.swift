@@ -61,6 +61,7 @@ enum ReportsBenchmark {
              + "release build; median of \(options.runs) runs, database in the OS page cache (run right after generation). "
              + "`meterbook` rows are the real binary, a new process per run (start-up included); in-process rows call the library.")
         emit("")
+        let startLoad = currentLoad()
         emit("| what | goal | median wall | runs (wall) | median CPU | peak RSS |")
         emit("|---|---|---|---|---|---|")
 
@@ -112,6 +113,8 @@ enum ReportsBenchmark {
         try cli("export one day, CSV", goal: "≥ 300,000 rows/s, < 100 MB", ["export", "--from", "\(middle)", "--to", "\(middle)"], rows: oneDayRows)
         try cli("export all, CSV", goal: "≥ 300,000 rows/s, < 100 MB", ["export", "--from", "\(firstDay)", "--to", "\(lastDay)"], rows: count)
         try cli("export all, NDJSON", goal: "≥ 300,000 rows/s, < 100 MB", ["export", "--from", "\(firstDay)", "--to", "\(lastDay)", "--format", "ndjson"], rows: count)
+        emit("")
+        emit("Load average (1 min) at the start and the end of the measurements: \(loadAverage(startLoad)) and \(loadAverage(currentLoad())).")
         emit("")
 
         if !options.keep {
@@ -165,6 +168,14 @@ enum ReportsBenchmark {
         }
         return ids
     }
+
+    /// The 1-minute load average: how busy the shared machine was.
+    static func currentLoad() -> Double {
+        var loads = [0.0, 0.0, 0.0]
+        return getloadavg(&loads, 3) > 0 ? loads[0] : 0
+    }
+
+    static func loadAverage(_ value: Double) -> String { String(format: "%.1f", value) }
 
     static func format(_ seconds: Double) -> String {
         seconds < 1 ? String(format: "%.0f ms", seconds * 1000) : String(format: "%.2f s", seconds)
