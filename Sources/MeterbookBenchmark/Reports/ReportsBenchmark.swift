@@ -6,7 +6,7 @@ import Meterbook
 /// under 100 MB. Commands are timed as a user runs them (the release `meterbook` binary, a new process each
 /// time); the report engine and trace lookups are also timed in-process, without process start-up.
 ///
-///     swift build -c release --product meterbook --product meterbook-benchmark
+///     swift build -c release --product meterbook && swift build -c release --product meterbook-benchmark
 ///     .build/release/meterbook-benchmark reports [--attempts 10000000] [--db PATH] [--keep]
 enum ReportsBenchmark {
     struct Options {
@@ -58,7 +58,7 @@ enum ReportsBenchmark {
         emit("")
         emit("\(count.formatted()) attempts over \(options.days) days and \(options.deployments) deployments, database \(fileSize / 1_000_000) MB; "
              + "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB, shared; "
-             + "release build; median of \(options.runs) runs, database in the OS page cache (run right after generation). "
+             + "release build; median of \(options.runs) runs, database in the OS page cache. "
              + "`meterbook` rows are the real binary, a new process per run (start-up included); in-process rows call the library.")
         emit("")
         let startLoad = currentLoad()
@@ -80,7 +80,7 @@ enum ReportsBenchmark {
             if let rows { cell += " (\(Int(Double(rows) / median).formatted()) rows/s)" }
             let peak = measurements.map(\.peakRSSBytes).max() ?? 0
             let cpu = measurements.map(\.cpuSeconds).sorted()[measurements.count / 2]
-            emit("| `meterbook \(arguments.joined(separator: " "))` | \(goal) | \(cell) | \(seconds.map(format).joined(separator: ", ")) | \(format(cpu)) | \(peak / 1_048_576) MB |")
+            emit("| \(name): `meterbook \(arguments.joined(separator: " "))` | \(goal) | \(cell) | \(seconds.map(format).joined(separator: ", ")) | \(format(cpu)) | \(peak / 1_048_576) MB |")
         }
         func inProcess(_ name: String, goal: String, _ body: () throws -> Void) throws {
             var seconds: [Double] = []
