@@ -6,7 +6,7 @@ import Meterbook
 /// under 100 MB. Commands are timed as a user runs them (the release `meterbook` binary, a new process each
 /// time); the report engine and trace lookups are also timed in-process, without process start-up.
 ///
-///     swift build -c release --product meterbook --product meterbook-benchmark
+///     swift build -c release --product meterbook && swift build -c release --product meterbook-benchmark
 ///     .build/release/meterbook-benchmark reports [--attempts 10000000] [--db PATH] [--keep]
 enum ReportsBenchmark {
     struct Options {
@@ -58,9 +58,10 @@ enum ReportsBenchmark {
         emit("")
         emit("\(count.formatted()) attempts over \(options.days) days and \(options.deployments) deployments, database \(fileSize / 1_000_000) MB; "
              + "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB, shared; "
-             + "release build; median of \(options.runs) runs, database in the OS page cache (run right after generation). "
+             + "release build; median of \(options.runs) runs, database in the OS page cache. "
              + "`meterbook` rows are the real binary, a new process per run (start-up included); in-process rows call the library.")
         emit("")
+        let startLoad = currentLoad()
         emit("| what | goal | median wall | runs (wall) | median CPU | peak RSS |")
         emit("|---|---|---|---|---|---|")
 
@@ -79,7 +80,7 @@ enum ReportsBenchmark {
             if let rows { cell += " (\(Int(Double(rows) / median).formatted()) rows/s)" }
             let peak = measurements.map(\.peakRSSBytes).max() ?? 0
             let cpu = measurements.map(\.cpuSeconds).sorted()[measurements.count / 2]
-            emit("| `meterbook \(arguments.joined(separator: " "))` | \(goal) | \(cell) | \(seconds.map(format).joined(separator: ", ")) | \(format(cpu)) | \(peak / 1_048_576) MB |")
+            emit("| \(name): `meterbook \(arguments.joined(separator: " "))` | \(goal) | \(cell) | \(seconds.map(format).joined(separator: ", ")) | \(format(cpu)) | \(peak / 1_048_576) MB |")
         }
         func inProcess(_ name: String, goal: String, _ body: () throws -> Void) throws {
             var seconds: [Double] = []
@@ -112,6 +113,8 @@ enum ReportsBenchmark {
         try cli("export one day, CSV", goal: "≥ 300,000 rows/s, < 100 MB", ["export", "--from", "\(middle)", "--to", "\(middle)"], rows: oneDayRows)
         try cli("export all, CSV", goal: "≥ 300,000 rows/s, < 100 MB", ["export", "--from", "\(firstDay)", "--to", "\(lastDay)"], rows: count)
         try cli("export all, NDJSON", goal: "≥ 300,000 rows/s, < 100 MB", ["export", "--from", "\(firstDay)", "--to", "\(lastDay)", "--format", "ndjson"], rows: count)
+        emit("")
+        emit("Load average (1 min) at the start and the end of the measurements: \(loadAverage(startLoad)) and \(loadAverage(currentLoad())).")
         emit("")
 
         if !options.keep {
@@ -165,6 +168,14 @@ enum ReportsBenchmark {
         }
         return ids
     }
+
+    /// The 1-minute load average: how busy the shared machine was.
+    static func currentLoad() -> Double {
+        var loads = [0.0, 0.0, 0.0]
+        return getloadavg(&loads, 3) > 0 ? loads[0] : 0
+    }
+
+    static func loadAverage(_ value: Double) -> String { String(format: "%.1f", value) }
 
     static func format(_ seconds: Double) -> String {
         seconds < 1 ? String(format: "%.0f ms", seconds * 1000) : String(format: "%.2f s", seconds)
