@@ -77,6 +77,7 @@ public final class Recorder: Sendable {
     public var statistics: Statistics { state.statistics }
 
     private static func writeLoop(state: RecorderState, store: MeterbookStore, logger: Logger) {
+        lowerThreadPriority()
         var backoff = 0.05
         while let batch = state.nextBatch() {
             do {
@@ -90,6 +91,14 @@ public final class Recorder: Sendable {
                 backoff = min(backoff * 2, 2)
             }
         }
+    }
+
+    /// Writing records is background work: on a machine with few cores it should yield to the callers' threads.
+    /// On Linux the nice value is per thread, and `who = 0` names the calling thread; elsewhere this does nothing.
+    private static func lowerThreadPriority() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        #endif
     }
 
     private static func write(_ batch: [RecorderState.Operation], to store: MeterbookStore) throws {
