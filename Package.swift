@@ -45,10 +45,16 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        // What the two servers (proxy, simulator) share: the signal that hands a bound port to `start()`.
+        .target(
+            name: "MeterbookServerSupport",
+            dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
         // A simulated Azure OpenAI / Foundry / Claude-on-Foundry upstream on loopback (demo, tests, benchmarks).
         .target(
             name: "MeterbookSimulator",
             dependencies: [
+                "MeterbookServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,6 +68,7 @@ let package = Package(
             name: "MeterbookProxy",
             dependencies: [
                 "Meterbook",
+                "MeterbookServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -7,6 +7,7 @@ import Meterbook
 import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
+import MeterbookServerSupport
 
 /// A recording reverse proxy: an OpenAI, Azure OpenAI or Anthropic SDK in any language points its base URL
 /// here; every request is forwarded through Meterbook's transport (streams relayed as they arrive) and

@@ -22,27 +22,11 @@ extension AttemptRecord {
         var text = "{"
         for (index, key) in tags.keys.sorted().enumerated() {
             if index > 0 { text += "," }
-            Self.appendJSONString(key, to: &text)
+            JSONNode.writeString(key, to: &text)
             text += ":"
-            Self.appendJSONString(tags[key] ?? "", to: &text)
+            JSONNode.writeString(tags[key] ?? "", to: &text)
         }
         return text + "}"
-    }
-
-    static func appendJSONString(_ value: String, to text: inout String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20: text += String(format: "\\u%04x", scalar.value)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 
     /// Binds every column in `columnNames` order.

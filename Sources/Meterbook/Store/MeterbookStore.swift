@@ -46,7 +46,7 @@ public final class MeterbookStore: Sendable {
                 // we refuse (foreign, newer schema) must stay untouched.
                 try Self.inspect(path: path, allowEmpty: mode == .readWrite, busyTimeout: busyTimeout)
             }
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try Self.openPool(path: path, configuration: configuration, busyTimeout: busyTimeout)
             if mode == .readOnly { return }
             // Check and migrate in one IMMEDIATE transaction: several processes may open a new file at once, and
             // none may see another's half-made schema.
@@ -65,6 +65,20 @@ public final class MeterbookStore: Sendable {
             throw StoreError(.notMeterbook, "\(path) is not a Meterbook database (not SQLite at all): pass --db with the path of a Meterbook database.")
         } catch {
             throw StoreError(.sqlite, "Could not open \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Opens the pool, retrying while SQLite says SQLITE_BUSY: switching a new file to WAL needs an exclusive lock,
+    /// and when several processes open the same new file at once SQLite can refuse that at once, without waiting
+    /// in its busy handler.
+    private static func openPool(path: String, configuration: Configuration, busyTimeout: TimeInterval) throws -> DatabasePool {
+        let deadline = Date(timeIntervalSinceNow: busyTimeout)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
         }
     }
 

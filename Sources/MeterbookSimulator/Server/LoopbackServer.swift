@@ -2,12 +2,13 @@ import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
+import MeterbookServerSupport
 
 /// One Hummingbird server's lifecycle, shared by the simulators: start once (concurrent starts wait for the same
 /// one), report the bound port, stop gracefully and cut what is still running after a grace period.
 final class LoopbackServer: Sendable {
     private struct State {
-        var startup: StartupSignal?
+        var startup: ListeningSignal?
         var port: Int?
         var group: ServiceGroup?
         var task: Task<Void, any Error>?
@@ -24,7 +25,7 @@ final class LoopbackServer: Sendable {
     /// Starts serving `responder` on `host:port` (port 0 picks a free one) and returns once bound.
     func start<Responder: HTTPResponder>(responder: Responder, host: String, port: Int, logger: Logger) async throws
     where Responder.Context == SimulatorRequestContext {
-        let startup = StartupSignal()
+        let startup = ListeningSignal()
         let app = Application(
             responder: responder,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
@@ -34,7 +35,7 @@ final class LoopbackServer: Sendable {
         // No signal handling here: the owner decides when to stop (tests, the CLI).
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let name = name
-        let existing: StartupSignal? = state.withLockedValue { state in
+        let existing: ListeningSignal? = state.withLockedValue { state in
             if let running = state.startup { return running }
             state.startup = startup
             state.group = group

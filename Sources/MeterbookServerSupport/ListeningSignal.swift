@@ -1,8 +1,8 @@
 import NIOConcurrencyHelpers
 
-/// Hands the bound port from the server's `onServerRunning` callback to `start()`, or the error
+/// Hands the bound port from a server's `onServerRunning` callback to `start()`, or the error
 /// that stopped the server before it listened. Settles once; later calls are ignored.
-final class StartupSignal: Sendable {
+package final class ListeningSignal: Sendable {
     private enum State {
         case waiting([CheckedContinuation<Int, any Error>])
         case settled(Result<Int, any Error>)
@@ -10,15 +10,17 @@ final class StartupSignal: Sendable {
 
     private let state = NIOLockedValueBox(State.waiting([]))
 
-    func succeed(port: Int) {
+    package init() {}
+
+    package func succeed(port: Int) {
         settle(.success(port))
     }
 
-    func fail(_ error: any Error) {
+    package func fail(_ error: any Error) {
         settle(.failure(error))
     }
 
-    func wait() async throws -> Int {
+    package func wait() async throws -> Int {
         try await withCheckedThrowingContinuation { continuation in
             // Decide under the lock, resume after releasing it.
             let settled: Result<Int, any Error>? = state.withLockedValue { state in
