@@ -65,6 +65,7 @@ public enum ArchiveRotation {
         for day in days {
             result.archived.append(try archive(day: day, store: store, directory: archiveDirectory, now: now, removed: &result.removedLeftovers))
         }
+        try store.returnFreePages()
         return result
     }
 
