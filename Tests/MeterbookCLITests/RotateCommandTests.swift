@@ -88,6 +88,22 @@ import Testing
         #expect(try figures(await CLI.run(reportArguments).stdout) == figures(before.stdout))
     }
 
+    @Test func retentionDaysComeFromTheConfigUnlessGiven() async throws {
+        let config = seed.file("meterbook.toml")
+        // Keeps everything since 2026-03-03 for the next 100 years.
+        let days = UTCDay.today().daysSinceEpoch - Seed.day3.daysSinceEpoch
+        try "[retention]\ndays = \(days)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let fromConfig = try await CLI.run(["rotate", "--dry-run"] + db)
+        #expect(fromConfig.stdout.contains("would archive 2026-03-02"))
+        #expect(!fromConfig.stdout.contains("would archive 2026-03-03"))
+        let given = try await CLI.run(["rotate", "--dry-run", "--retention-days", "30"] + db)
+        #expect(given.stdout.contains("would archive 2026-03-04"))
+        try "[retention]\ndays = \"a month\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try await CLI.run(["rotate"] + db)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("retention.days must be a whole number of days"))
+    }
+
     @Test func faultsGiveOneLineErrorsAndVerifyReportsThem() async throws {
         let blocker = seed.file("blocker")
         try Data("a file".utf8).write(to: URL(fileURLWithPath: blocker))
@@ -147,6 +163,51 @@ import Testing
             #expect(verify.status == 0, "\(step):\(hit) \(verify.stdout)")
             let files = try FileManager.default.subpathsOfDirectory(atPath: seed.file("archive")).filter { $0.hasSuffix(".gz") || $0.hasSuffix(".tmp") }
             #expect(files.count == 4, "\(step):\(hit) \(files)")
+        }
+    }
+
+    /// The proxy rotates on its own at start (old days in the database move out) unless told not to.
+    @Test func theProxyRotatesDailyUnlessTurnedOff() async throws {
+        let config = seed.file("meterbook.toml")
+        try """
+            [proxy]
+            listen = "127.0.0.1:0"
+
+            [upstreams]
+            default = "http://127.0.0.1:9"
+
+            [retention]
+            days = 30
+            auto_rotate = false
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let plain = seed.file("plain.toml")
+        try """
+            [upstreams]
+            default = "http://127.0.0.1:9"
+            """.write(toFile: plain, atomically: true, encoding: .utf8)
+        for (arguments, rotates) in [([String](), false), (["--retention-days", "60"], false), (["--config", plain, "--listen", "127.0.0.1:0"], true)] {
+            var full = ["proxy"] + db + arguments
+            if !arguments.contains("--config") { full += ["--config", config] }
+            let (process, stdoutPipe, _) = try CLI.launch(full)
+            let stdout = ProxyCommandTests.Output(stdoutPipe)
+            defer { if process.isRunning { process.terminate() } }
+            #expect(try await stdout.line(containing: "listening at") != nil)
+            if rotates {
+                #expect(try await stdout.line(containing: "rotating daily: attempts older than 30 days") != nil)
+                // Rotation runs on its own thread right after start: wait (bounded) for the four archived days.
+                let deadline = Date(timeIntervalSinceNow: 60)
+                while try MeterbookStore(path: seed.path, mode: .readOnly).count() > 0, Date() < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(try ArchiveCatalog(store: MeterbookStore(path: seed.path, mode: .readOnly), directory: archive).entries().count == 4)
+            } else {
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(!stdout.current.contains("rotating daily"))
+                #expect(try MeterbookStore(path: seed.path, mode: .readOnly).count() == Seed.attempts.count)
+            }
+            process.terminate()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
         }
     }
 }

@@ -21,22 +21,28 @@ extension MeterbookCommand {
 
         @OptionGroup var store: StoreOptions
 
-        @Option(help: ArgumentHelp("Keep this many whole days before today in the database.", valueName: "days"))
-        var retentionDays = 30
+        @Option(help: ArgumentHelp("Keep this many whole days before today in the database. Default: [retention] days in the config, else 30.", valueName: "days"))
+        var retentionDays: Int?
 
         @Flag(help: "Show what would be archived; change nothing.")
         var dryRun = false
 
         func validate() throws {
-            guard (0...36_500).contains(retentionDays) else {
+            if let retentionDays, !(0...36_500).contains(retentionDays) {
                 throw ValidationError("--retention-days must be between 0 and 36500 (got \(retentionDays)).")
             }
         }
 
         func run() async throws {
+            let days: Int
+            do {
+                days = try retentionDays ?? store.loadConfig().retention.days ?? 30
+            } catch let error as ConfigError {
+                throw CommandFailure(message: error.message, exitCode: 2)
+            }
             let database = dryRun ? try store.openForReading() : try store.openExisting()
             let result = try ArchiveRotation.rotate(store: database, archiveDirectory: store.archiveDirectory,
-                                                    retentionDays: retentionDays, dryRun: dryRun)
+                                                    retentionDays: days, dryRun: dryRun)
             for leftover in result.removedLeftovers {
                 Console.note("Removed \(leftover), left by an interrupted rotation (its rows were still in the database).")
             }

@@ -72,6 +72,15 @@ import Testing
         rotation.stop()
     }
 
+    @Test func retentionSectionOfTheConfig() throws {
+        let config = try MeterbookConfig.parse("[retention]\ndays = 7\nauto_rotate = false\n")
+        #expect(config.retention == MeterbookConfig.Retention(days: 7, autoRotate: false))
+        #expect(try MeterbookConfig.parse("").retention == MeterbookConfig.Retention())
+        #expect(throws: ConfigError.self) { try MeterbookConfig.parse("[retention]\ndays = -1\n") }
+        #expect(throws: ConfigError.self) { try MeterbookConfig.parse("[retention]\nauto_rotate = \"yes\"\n") }
+        #expect(throws: ConfigError.self) { try MeterbookConfig.parse("retention = 3\n") }
+    }
+
     /// Polls a condition (no timing assertion: only a generous deadline against hangs).
     static func wait(_ condition: () -> Bool) throws {
         let deadline = Date(timeIntervalSinceNow: 60)
