@@ -210,4 +210,39 @@ import Testing
             #expect(process.terminationStatus == 0)
         }
     }
+
+    /// A disk that fills up mid-archive: a 64 KiB tmpfs as the archive folder (mounting needs root; elsewhere
+    /// the test is skipped). The day fails with one line, every row stays live, nothing is left on the disk.
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func aFullDiskKeepsEveryRowAndLeavesNothingBehind() async throws {
+        let attempts = (0..<3000).map { index -> AttemptRecord in
+            var record = AttemptRecord(callID: UUID().uuidString, startedAt: Seed.day1.startMs + Int64(index) * 1000, provider: .azureOpenAI,
+                                       api: .responses, endpoint: "e.openai.azure.com", deployment: "gpt-4o", path: "/openai/v1/responses", status: 200)
+            // Random IDs compress badly, so the archive cannot fit in 64 KiB.
+            record.responseID = "resp_" + UUID().uuidString
+            record.requestID = UUID().uuidString
+            return record
+        }
+        let seed = try SeededDatabase(attempts: attempts)
+        let disk = seed.file("small-disk")
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        let mount = try await Self.command("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", disk])
+        try #require(mount == 0, "could not mount a tmpfs")
+        defer { _ = try? Process.run(URL(fileURLWithPath: "/bin/umount"), arguments: [disk]).waitUntilExit() }
+
+        let result = try await CLI.run(["rotate", "--db", seed.path, "--archive-dir", disk])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("meterbook: Could not write \(disk)/2026/03/requests-2026-03-01.ndjson.gz.tmp: No space left on device"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(try MeterbookStore(path: seed.path, mode: .readOnly).count() == attempts.count)
+        #expect(try ArchiveCatalog(store: MeterbookStore(path: seed.path, mode: .readOnly), directory: disk).entries().isEmpty)
+        let files = try FileManager.default.subpathsOfDirectory(atPath: disk).filter { $0.hasSuffix(".gz") || $0.hasSuffix(".tmp") }
+        #expect(files.isEmpty)
+    }
+
+    static func command(_ path: String, _ arguments: [String]) async throws -> Int32 {
+        let process = try Process.run(URL(fileURLWithPath: path), arguments: arguments)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
 }
