@@ -81,6 +81,11 @@ public struct ArchiveCatalog: Sendable {
                 return true
             }
         }
+        var target = target
+        if case .file(let path) = target, URL(fileURLWithPath: path).standardizedFileURL == URL(fileURLWithPath: store.path).standardizedFileURL {
+            // The live database named as a file: restoring there without dropping the day's rollups would count it twice.
+            target = .live
+        }
         switch target {
         case .file(let path):
             let other = try MeterbookStore(path: path, mode: .readWrite)

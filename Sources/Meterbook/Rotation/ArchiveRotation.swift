@@ -156,7 +156,8 @@ public enum ArchiveRotation {
             var written = try store.read { db -> Written in
                 let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM requests WHERE started_at >= ? AND started_at < ?",
                                              arguments: [day.startMs, day.endMs]) ?? 0
-                var written = Written(filter: IDFilter(capacity: count * 2), rollup: DayRollup(day: day))
+                // Up to five IDs per attempt; most have three or four.
+                var written = Written(filter: IDFilter(capacity: count * 4), rollup: DayRollup(day: day))
                 let sink = ByteSink { chunk in try writer.write(chunk) }
                 var encoder = NDJSONRowEncoder()
                 let columns = AttemptExport.columns

@@ -124,7 +124,7 @@ struct ArchiveSource: AttemptSource {
         var rows = 0
         for entry in try entries() where entry.lastStartedAt >= range.lowerBound && entry.firstStartedAt < range.upperBound {
             try lines(of: entry) { line in
-                guard range.contains(line.startedAt), filter.matches(line.record) else { return true }
+                guard range.contains(line.startedAt), filter.isEmpty || filter.matches(line.record) else { return true }
                 try encoder.beginRow(sink: sink)
                 for column in columns {
                     switch line.values[column]?.storage ?? .null {

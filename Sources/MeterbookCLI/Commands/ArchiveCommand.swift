@@ -95,6 +95,10 @@ extension MeterbookCommand {
 
             func run() async throws {
                 guard let utcDay = UTCDay(iso: day) else { throw ValidationError("'\(day)' is not a day: give it as YYYY-MM-DD.") }
+                // --into naming the database itself is a restore into the live database.
+                let into = self.into.flatMap { path in
+                    URL(fileURLWithPath: path).standardizedFileURL == URL(fileURLWithPath: store.databasePath).standardizedFileURL ? nil : path
+                }
                 let database = into == nil ? try store.openExisting() : try store.openForReading()
                 let catalog = ArchiveCatalog(store: database, directory: store.archiveDirectory)
                 if let into {

@@ -41,7 +41,7 @@ extension DatabaseSource {
     ]
 
     static func writeRows<Encoder: RowEncoder>(_ statement: Statement, db: Database, columns: [String],
-                                                       encoder: inout Encoder, sink: ByteSink) throws -> Int {
+                                               encoder: inout Encoder, sink: ByteSink) throws -> Int {
         let handle = statement.sqliteStatement
         let isText = columns.map { textColumns.contains($0) }
         var rows = 0
