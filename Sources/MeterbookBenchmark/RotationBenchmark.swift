@@ -102,7 +102,7 @@ enum RotationBenchmark {
         let ratio = Double(raw) / Double(max(bytes, 1))
 
         func format(_ seconds: Double) -> String { ReportsBenchmark.format(seconds) }
-        print("## Rotation and archives (issue 4)")
+        print("## Rotation and archives (`meterbook-benchmark rotation`, issue 4)")
         print("")
         print("\(count.formatted()) generated attempts (the reports benchmark's generator: random ids, usage objects, tags) over "
               + "\(options.days) days and \(options.deployments) deployments, all older than the 30-day window; "
