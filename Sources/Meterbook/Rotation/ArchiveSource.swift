@@ -73,7 +73,8 @@ struct ArchiveSource: AttemptSource {
             let tally = GroupTally()
             tally.requests = row["requests"]
             tally.singleAttemptCalls = row["calls"]
-            tally.retriedCallIDs = Set(DayRollup.decodeIDs(row["open_call_ids"] ?? ""))
+            // `.init`: whatever the tally keys calls by (the id, or a hash of it), built from the id text.
+            tally.retriedCallIDs.formUnion(DayRollup.decodeIDs(row["open_call_ids"] ?? "").map { .init($0) })
             tally.succeeded = row["succeeded"]
             tally.failed = row["failed"]
             tally.throttled = row["throttled"]
