@@ -29,6 +29,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // zlib, with wrappers for its deflateInit2/inflateInit2 macros (gzip archives of rotated days).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // The outbound HTTP transport: libcurl's multi interface on a dedicated thread.
         .target(
             name: "MeterbookTransport",
@@ -39,6 +45,7 @@ let package = Package(
             name: "Meterbook",
             dependencies: [
                 "MeterbookTransport",
+                "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,7 +2,7 @@ import Foundation
 import TOMLKit
 
 /// `meterbook.toml`: deployment-to-model mappings, price overrides and the proxy's sections (see `ProxyConfig`).
-/// Every section is optional, and sections other commands add (retention) are ignored here.
+/// Every section is optional.
 ///
 /// ```toml
 /// [deployments.prod-chat]
@@ -17,6 +17,10 @@ import TOMLKit
 /// [auth]                    # how `meterbook call` (and the proxy) authenticate
 /// mode = "entra"            # "key" (default) or "entra" (Entra ID via DefaultAzureCredential's chain)
 /// scope = "https://cognitiveservices.azure.com/.default"   # optional; default depends on the endpoint
+///
+/// [retention]               # `meterbook rotate` and the proxy's daily rotation
+/// days = 30                 # whole days before today kept in the database
+/// auto_rotate = true        # the proxy rotates once a day on its own (false: only `meterbook rotate`)
 /// ```
 public struct MeterbookConfig: Sendable, Equatable {
     /// The `[auth]` section.
@@ -26,6 +30,18 @@ public struct MeterbookConfig: Sendable, Equatable {
         public init(mode: AuthMode? = nil, scope: String? = nil) {
             self.mode = mode
             self.scope = scope
+        }
+    }
+
+    /// The `[retention]` section.
+    public struct Retention: Sendable, Equatable {
+        /// Whole days before today kept live (default 30).
+        public var days: Int?
+        /// Whether long-running processes rotate on their own (default true).
+        public var autoRotate: Bool?
+        public init(days: Int? = nil, autoRotate: Bool? = nil) {
+            self.days = days
+            self.autoRotate = autoRotate
         }
     }
 
@@ -39,6 +55,7 @@ public struct MeterbookConfig: Sendable, Equatable {
     public var deployments: [String: Deployment] = [:]
     public var prices: [ModelPrice] = []
     public var auth = Auth()
+    public var retention = Retention()
     /// The file this came from, when any.
     public var path: String?
 
@@ -133,6 +150,23 @@ public struct MeterbookConfig: Sendable, Equatable {
                     throw ConfigError("\(source): auth.scope must be a scope URL, e.g. \"https://cognitiveservices.azure.com/.default\".")
                 }
                 config.auth.scope = scope
+            }
+        }
+        if let retention = table["retention"] {
+            guard let entry = retention.table else {
+                throw ConfigError("\(source): [retention] must be a table, e.g. days = 30.")
+            }
+            if let raw = entry["days"] {
+                guard let days = raw.int, (0...36_500).contains(days) else {
+                    throw ConfigError("\(source): retention.days must be a whole number of days between 0 and 36500, e.g. 30.")
+                }
+                config.retention.days = days
+            }
+            if let raw = entry["auto_rotate"] {
+                guard let value = raw.bool else {
+                    throw ConfigError("\(source): retention.auto_rotate must be true or false.")
+                }
+                config.retention.autoRotate = value
             }
         }
         return config

@@ -27,8 +27,10 @@ public struct UsageQuery: Sendable {
 
     /// Reads the attempts once and returns the rows, the totals and each extra grouping set's rows.
     /// Percentiles and call counts are exact over the attempts in range (not summed from sub-groups).
-    public func run(on store: MeterbookStore, breakdowns: [[Grouping]] = []) throws -> Result {
-        try run(on: [DatabaseSource(store: store)], breakdowns: breakdowns)
+    /// Archived days are read from their rollups (or their archive files in `archiveDirectory`, default `archive/`
+    /// beside the database, when the rollups do not hold a grouping or filter).
+    public func run(on store: MeterbookStore, archiveDirectory: String? = nil, breakdowns: [[Grouping]] = []) throws -> Result {
+        try run(on: store.sources(archiveDirectory: archiveDirectory), breakdowns: breakdowns)
     }
 
     func run(on sources: [any AttemptSource], breakdowns: [[Grouping]] = []) throws -> Result {

@@ -35,10 +35,11 @@ public struct UsageReport: Sendable {
         self.notes = notes
     }
 
-    /// Builds the report over whole UTC days from the database.
-    public static func build(store: MeterbookStore, days: DayRange, groupings: [Grouping] = [.deployment],
+    /// Builds the report over whole UTC days from the database and its archives (rollups; the archive files in
+    /// `archiveDirectory`, default `archive/` beside the database, when the rollups do not hold a grouping or filter).
+    public static func build(store: MeterbookStore, archiveDirectory: String? = nil, days: DayRange, groupings: [Grouping] = [.deployment],
                              filter: AttemptFilter = AttemptFilter(), charts: Bool = false, now: Date = Date()) throws -> UsageReport {
-        try build(sources: [DatabaseSource(store: store)], days: days, groupings: groupings, filter: filter, charts: charts, now: now)
+        try build(sources: store.sources(archiveDirectory: archiveDirectory), days: days, groupings: groupings, filter: filter, charts: charts, now: now)
     }
 
     static func build(sources: [any AttemptSource], days: DayRange, groupings: [Grouping], filter: AttemptFilter,

@@ -185,6 +185,24 @@ extension MeterbookStore {
         }
     }
 
+    /// Gives the pages freed by deleted rows back to the file system, so the file shrinks after a rotation.
+    /// The first call turns on incremental auto-vacuum with one full VACUUM (SQLite allows no other way for a file
+    /// that has tables; setting it at creation would race other processes opening the same new file); after that
+    /// an incremental vacuum moves only the free pages. The WAL is then checkpointed and truncated.
+    public func returnFreePages() throws {
+        try pool.writeWithoutTransaction { db in
+            let mode = try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0
+            if mode == 2 {
+                try db.execute(sql: "PRAGMA incremental_vacuum")
+            } else {
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                try db.execute(sql: "VACUUM")
+            }
+            // Readers may hold the WAL; a partial checkpoint is fine, the next one finishes it.
+            _ = try? Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+
     public func count() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM requests") ?? 0 }
     }

@@ -85,6 +85,55 @@ enum Schema {
                 DROP INDEX requests_started_at;
                 """)
         },
+        // Rotation: one manifest row per archive file (a day may have several parts when late rows arrive after it
+        // was archived), and per-day rollups that keep reports over archived days working after the rows are gone.
+        // Rollup keys may be NULL (deployment, model), so rows are matched with IS in code, not by a unique index.
+        Migration(version: 3, name: "archives and rollups") { db in
+            try db.execute(sql: """
+                CREATE TABLE archives (
+                    id INTEGER PRIMARY KEY,
+                    day TEXT NOT NULL,
+                    part INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    rows INTEGER NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    raw_bytes INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    first_started_at INTEGER NOT NULL,
+                    last_started_at INTEGER NOT NULL,
+                    id_filter BLOB NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX archives_day_part ON archives(day, part);
+                CREATE UNIQUE INDEX archives_path ON archives(path);
+                CREATE TABLE rollups (
+                    day TEXT NOT NULL,
+                    deployment TEXT,
+                    model TEXT,
+                    endpoint TEXT NOT NULL,
+                    status_class TEXT NOT NULL,
+                    calls INTEGER NOT NULL,
+                    requests INTEGER NOT NULL,
+                    succeeded INTEGER NOT NULL,
+                    failed INTEGER NOT NULL,
+                    throttled INTEGER NOT NULL,
+                    server_errors INTEGER NOT NULL,
+                    input_tokens INTEGER NOT NULL,
+                    output_tokens INTEGER NOT NULL,
+                    total_tokens INTEGER NOT NULL,
+                    cached_input_tokens INTEGER NOT NULL,
+                    cache_write_tokens INTEGER NOT NULL,
+                    reasoning_tokens INTEGER NOT NULL,
+                    cost_usd REAL NOT NULL,
+                    priced_requests INTEGER NOT NULL,
+                    unpriced_requests INTEGER NOT NULL,
+                    open_call_ids TEXT NOT NULL,
+                    latency_histogram TEXT NOT NULL,
+                    ttft_histogram TEXT NOT NULL
+                );
+                CREATE INDEX rollups_day ON rollups(day, deployment, model, endpoint, status_class);
+                """)
+        },
     ]
 
     /// Refuses a database written by a newer Meterbook; returns its version otherwise.

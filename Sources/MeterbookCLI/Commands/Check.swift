@@ -65,7 +65,7 @@ extension MeterbookCommand {
 
         func run() async throws {
             let check = ThresholdCheck(days: try range.resolve(), filter: try filters.make(), thresholds: try thresholds(), scope: per)
-            let result = try check.run(on: try store.openForReading())
+            let result = try check.run(on: try store.openForReading(), archiveDirectory: store.archiveDirectory)
             switch format {
             case .json: Console.out(result.json().render(pretty: true))
             case .table: Console.out(result.text())

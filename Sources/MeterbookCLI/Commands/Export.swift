@@ -36,7 +36,7 @@ extension MeterbookCommand {
             if let out {
                 let file = try AtomicFile(path: out)
                 do {
-                    let rows = try AttemptExport.write(store: database, range: days.bounds, filter: filter, format: format, to: file.sink)
+                    let rows = try AttemptExport.write(store: database, archiveDirectory: store.archiveDirectory, range: days.bounds, filter: filter, format: format, to: file.sink)
                     try file.commit()
                     Console.note("Exported \(rows) attempts from \(days.description) (UTC) to \(out).")
                 } catch {
@@ -45,7 +45,7 @@ extension MeterbookCommand {
                 }
             } else {
                 let sink = ByteSink(descriptor: STDOUT_FILENO)
-                try AttemptExport.write(store: database, range: days.bounds, filter: filter, format: format, to: sink)
+                try AttemptExport.write(store: database, archiveDirectory: store.archiveDirectory, range: days.bounds, filter: filter, format: format, to: sink)
             }
         }
     }

@@ -51,10 +51,19 @@ extension MeterbookCommand {
         @Flag(help: "Listen off loopback without a proxy access key.")
         var insecure = false
 
+        @Option(help: ArgumentHelp("Rotate once a day, keeping this many whole days before today. Default: [retention] days, else 30.", valueName: "days"))
+        var retentionDays: Int?
+
+        @Flag(name: .customLong("no-auto-rotate"), help: "Never rotate on its own (default: [retention] auto_rotate, else rotate daily).")
+        var noAutoRotate = false
+
         @Flag(name: .customLong("no-include-usage"), help: "Forward streamed chat bodies untouched (they then record no usage).")
         var noIncludeUsage = false
 
         func validate() throws {
+            if let retentionDays, !(0...36_500).contains(retentionDays) {
+                throw ValidationError("--retention-days must be between 0 and 36500 (got \(retentionDays)).")
+            }
             for upstream in upstreams { _ = try Self.parseUpstream(upstream) }
             if scope != nil, auth == .key { throw ValidationError("--scope is for Entra ID: use it with --auth entra.") }
             if let scope, scope.isEmpty || scope.contains(where: \.isWhitespace) {
@@ -91,6 +100,16 @@ extension MeterbookCommand {
                 throw CommandFailure(message: "\(error)")
             }
             Console.out("Recording proxy listening at \(proxy.baseURL), recording into \(database.path) (Ctrl-C to stop)")
+            var rotation: AutoRotation?
+            if !noAutoRotate, config.retention.autoRotate ?? true {
+                let days = retentionDays ?? config.retention.days ?? 30
+                let auto = AutoRotation(store: database, archiveDirectory: store.archiveDirectory, retentionDays: days,
+                                        logger: .cli("meterbook.rotation"))
+                auto.start()
+                rotation = auto
+                Console.out("  rotating daily: attempts older than \(days) days move to \(store.archiveDirectory)")
+            }
+            defer { rotation?.stop() }
             for upstream in configuration.upstreams {
                 let route = upstream.name.map { "\(proxy.baseURL)/\($0)/..." } ?? "\(proxy.baseURL)/..."
                 Console.out("  \(route) -> \(upstream.baseURL)" + Self.authNote(upstream.credential))

@@ -42,7 +42,7 @@ extension MeterbookCommand {
             let days = try range.resolve()
             let filter = try filters.make()
             let database = try store.openForReading()
-            let report = try UsageReport.build(store: database, days: days, groupings: groupings, filter: filter, charts: format == .html)
+            let report = try UsageReport.build(store: database, archiveDirectory: store.archiveDirectory, days: days, groupings: groupings, filter: filter, charts: format == .html)
             let target = OutputTarget(path: out)
             try target.write(format.renderer(color: target.usesColor).render(report), what: "the \(format.rawValue) report")
             if !format.showsNotes {

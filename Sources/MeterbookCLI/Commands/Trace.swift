@@ -22,6 +22,12 @@ extension MeterbookCommand {
         @Argument(help: "Any ID of the call.")
         var id: String
 
+        @Option(parsing: .unconditional, help: ArgumentHelp("Search archives from this day (UTC): YYYY-MM-DD, yesterday or -7d.", valueName: "day"))
+        var since: String?
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Search archives up to this day (UTC), included.", valueName: "day"))
+        var until: String?
+
         @Option(help: "Output format: \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
         var format: TraceFormat = .text
 
@@ -31,7 +37,14 @@ extension MeterbookCommand {
 
         func run() async throws {
             let database = try store.openForReading()
-            let match = try CallTrace.find(id.trimmingCharacters(in: .whitespaces), in: database)
+            var days: ClosedRange<UTCDay>?
+            if since != nil || until != nil {
+                let first = try since.map { try DayRange.parse($0, option: "--since") } ?? UTCDay(daysSinceEpoch: 0)
+                let last = try until.map { try DayRange.parse($0, option: "--until") } ?? UTCDay.today()
+                guard first <= last else { throw ValidationError("--since \(first) is after --until \(last): swap them.") }
+                days = first...last
+            }
+            let match = try CallTrace.find(id.trimmingCharacters(in: .whitespaces), in: database, archiveDirectory: store.archiveDirectory, days: days)
             Console.out(format.render(match), terminator: "")
         }
     }

@@ -11,7 +11,13 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The config file (deployments, prices).", discussion: "Default: $METERBOOK_CONFIG, else meterbook.toml beside the database.", valueName: "path"))
     var config: String?
 
+    @Option(name: .customLong("archive-dir"), help: ArgumentHelp("The folder of rotated archives.", discussion: "Default: archive/ beside the database.", valueName: "path"))
+    var archiveDir: String?
+
     var databasePath: String { StoreLocation.resolve(explicit: db) }
+
+    /// `--archive-dir`, else `archive/` beside the database.
+    var archiveDirectory: String { archiveDir ?? ArchiveRotation.defaultDirectory(forDatabase: databasePath) }
 
     func loadConfig() throws -> MeterbookConfig {
         let location = MeterbookConfig.location(explicit: config, databasePath: databasePath)

@@ -43,9 +43,10 @@ public struct ThresholdCheck: Sendable {
         self.scope = scope
     }
 
-    public func run(on store: MeterbookStore) throws -> Result {
+    /// Archived days count through their rollups (archive files in `archiveDirectory` when a filter needs them).
+    public func run(on store: MeterbookStore, archiveDirectory: String? = nil) throws -> Result {
         let groupings: [Grouping] = scope == .deployment ? [.day, .deployment] : [.day]
-        let rows = try UsageQuery(days: days, groupings: groupings, filter: filter).run(on: store).rows
+        let rows = try UsageQuery(days: days, groupings: groupings, filter: filter).run(on: store, archiveDirectory: archiveDirectory).rows
         return evaluate(rows)
     }
 

@@ -20,6 +20,10 @@ final class GroupTally {
     var unpricedRequests = 0
     var latencies: [Double] = []
     var ttfts: [Double] = []
+    /// Latencies of archived days, from rollups (no raw values kept): when set, percentiles come from the histogram
+    /// with the raw values above added in, within its ±1% bound.
+    var latencyHistogram: LatencyHistogram?
+    var ttftHistogram: LatencyHistogram?
 
     /// Adds one attempt given as a record (archives, tests); the database scan sets the fields directly.
     func add(_ record: AttemptRecord) {
@@ -67,6 +71,20 @@ final class GroupTally {
         unpricedRequests += other.unpricedRequests
         latencies.append(contentsOf: other.latencies)
         ttfts.append(contentsOf: other.ttfts)
+        latencyHistogram = Self.merged(latencyHistogram, other.latencyHistogram)
+        ttftHistogram = Self.merged(ttftHistogram, other.ttftHistogram)
+    }
+
+    private static func merged(_ lhs: LatencyHistogram?, _ rhs: LatencyHistogram?) -> LatencyHistogram? {
+        guard var result = lhs else { return rhs }
+        if let rhs { result.merge(rhs) }
+        return result
+    }
+
+    private static func percentiles(_ values: inout [Double], histogram: LatencyHistogram?, _ ps: [Double]) -> [Double?] {
+        guard var histogram else { return NearestRank.percentiles(&values, ps) }
+        for value in values { histogram.add(value) }
+        return histogram.percentiles(ps)
     }
 
     /// A new tally holding all of `tallies`, its arrays and set sized once.
@@ -87,11 +105,11 @@ final class GroupTally {
             outputTokens: outputTokens, cachedInputTokens: cachedInputTokens, cacheWriteTokens: cacheWriteTokens,
             reasoningTokens: reasoningTokens, costUSD: pricedRequests > 0 ? cost.value : nil, unpricedRequests: unpricedRequests
         )
-        let latency = NearestRank.percentiles(&latencies, [50, 95, 99])
+        let latency = Self.percentiles(&latencies, histogram: latencyHistogram, [50, 95, 99])
         row.latencyP50Ms = latency[0]
         row.latencyP95Ms = latency[1]
         row.latencyP99Ms = latency[2]
-        row.ttftP50Ms = NearestRank.percentiles(&ttfts, [50])[0]
+        row.ttftP50Ms = Self.percentiles(&ttfts, histogram: ttftHistogram, [50])[0]
         return row
     }
 }

@@ -3,11 +3,12 @@ public enum AttemptExport {
     /// `id` and every column of `requests`, in table order.
     public static let columns = ["id"] + AttemptRecord.columnNames
 
-    /// Streams the attempts to `sink` (header first for CSV) and returns how many were written.
+    /// Streams the attempts to `sink` (header first for CSV) and returns how many were written: archived days
+    /// first (read from `archiveDirectory`, default `archive/` beside the database), then the live database.
     @discardableResult
-    public static func write(store: MeterbookStore, range: Range<Int64>, filter: AttemptFilter = AttemptFilter(),
+    public static func write(store: MeterbookStore, archiveDirectory: String? = nil, range: Range<Int64>, filter: AttemptFilter = AttemptFilter(),
                              format: ExportFormat, to sink: ByteSink) throws -> Int {
-        try write(sources: [DatabaseSource(store: store)], range: range, filter: filter, format: format, to: sink)
+        try write(sources: store.sources(archiveDirectory: archiveDirectory).reversed(), range: range, filter: filter, format: format, to: sink)
     }
 
     static func write(sources: [any AttemptSource], range: Range<Int64>, filter: AttemptFilter, format: ExportFormat, to sink: ByteSink) throws -> Int {

@@ -7,6 +7,8 @@ public final class ByteSink {
     private let descriptor: Int32?
     private let closesDescriptor: Bool
     private var collected: [UInt8] = []
+    /// Set: every flushed chunk goes here instead (a gzip archive's compressor).
+    private let consumer: ((UnsafeRawBufferPointer) throws -> Void)?
     private let capacity = 1 << 18
     private let buffer: UnsafeMutablePointer<UInt8>
     private var count = 0
@@ -17,6 +19,7 @@ public final class ByteSink {
     public init(descriptor: Int32, closesDescriptor: Bool = false) {
         self.descriptor = descriptor
         self.closesDescriptor = closesDescriptor
+        consumer = nil
         buffer = .allocate(capacity: capacity)
     }
 
@@ -24,6 +27,15 @@ public final class ByteSink {
     public init() {
         descriptor = nil
         closesDescriptor = false
+        consumer = nil
+        buffer = .allocate(capacity: capacity)
+    }
+
+    /// Hands every flushed chunk (up to 256 KiB) to `consumer`, valid only during the call.
+    public init(consumer: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        descriptor = nil
+        closesDescriptor = false
+        self.consumer = consumer
         buffer = .allocate(capacity: capacity)
     }
 
@@ -88,6 +100,11 @@ public final class ByteSink {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        if let consumer {
+            try consumer(bytes)
+            bytesWritten += bytes.count
+            return
+        }
         guard let descriptor else {
             collected.append(contentsOf: bytes)
             bytesWritten += bytes.count

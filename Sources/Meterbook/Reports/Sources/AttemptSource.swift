@@ -17,6 +17,10 @@ protocol AttemptSource: Sendable {
     /// The attempts of the call an ID names (any of `TraceMatch.searchedColumns`), or nil.
     func trace(id: String) throws -> TraceMatch?
 
+    /// Every attempt of a call this source holds (a call may straddle sources: retried across midnight, half
+    /// archived). `days`: where the call was seen, so an archive need not read every day.
+    func attempts(callID: String, near days: ClosedRange<UTCDay>) throws -> [AttemptRecord]
+
     /// The distinct values of a column grouping among attempts in `range` (to say what exists when a filter matches nothing).
     func distinctValues(of grouping: Grouping, range: Range<Int64>, limit: Int) throws -> [String]
 }

@@ -40,8 +40,8 @@ extension DatabaseSource {
         "region", "tags",
     ]
 
-    private static func writeRows<Encoder: RowEncoder>(_ statement: Statement, db: Database, columns: [String],
-                                                       encoder: inout Encoder, sink: ByteSink) throws -> Int {
+    static func writeRows<Encoder: RowEncoder>(_ statement: Statement, db: Database, columns: [String],
+                                               encoder: inout Encoder, sink: ByteSink) throws -> Int {
         let handle = statement.sqliteStatement
         let isText = columns.map { textColumns.contains($0) }
         var rows = 0

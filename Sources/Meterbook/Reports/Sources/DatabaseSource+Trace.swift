@@ -15,4 +15,8 @@ extension DatabaseSource {
             return nil
         }
     }
+
+    func attempts(callID: String, near days: ClosedRange<UTCDay>) throws -> [AttemptRecord] {
+        try store.attempts(callID: callID)
+    }
 }

@@ -31,3 +31,10 @@ struct DatabaseSource: AttemptSource {
         return (conditions.joined(separator: " AND "), StatementArguments([range.lowerBound, range.upperBound] + filterSQL.arguments))
     }
 }
+
+extension MeterbookStore {
+    /// The live database and its archives, in that order.
+    func sources(archiveDirectory: String?) -> [any AttemptSource] {
+        [DatabaseSource(store: self), ArchiveSource(store: self, directory: archiveDirectory ?? ArchiveRotation.defaultDirectory(forDatabase: path))]
+    }
+}

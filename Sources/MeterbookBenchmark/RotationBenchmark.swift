@@ -1,0 +1,123 @@
+import Foundation
+import Meterbook
+
+/// Issue 4's goals: rotate 1,000,000 attempts in ≤ 10 s; compression ≥ 8× on realistic rows; trace of an absent
+/// ID across 365 daily archives ≤ 200 ms; report over 365 archived days ≤ 1 s. One generated database (default
+/// 1M attempts over 365 days, all older than the 30-day window), rotated once in-process, then searched and
+/// reported on both in-process and through the release `meterbook` binary (a new process per run).
+///
+///     swift build -c release --product meterbook --product meterbook-benchmark
+///     .build/release/meterbook-benchmark rotation [--attempts 1000000] [--days 365] [--db PATH]
+enum RotationBenchmark {
+    struct Options {
+        var attempts = 1_000_000
+        var days = 365
+        var deployments = 20
+        var database = NSTemporaryDirectory() + "meterbook-rotation-benchmark/meterbook.sqlite"
+        var meterbook = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meterbook").path
+        var runs = 3
+
+        init(_ arguments: [String]) throws {
+            var iterator = arguments.makeIterator()
+            while let argument = iterator.next() {
+                func value() throws -> String {
+                    guard let value = iterator.next() else { throw BenchmarkError("\(argument) needs a value") }
+                    return value
+                }
+                switch argument {
+                case "--attempts": attempts = Int(try value()) ?? attempts
+                case "--days": days = Int(try value()) ?? days
+                case "--deployments": deployments = Int(try value()) ?? deployments
+                case "--db": database = try value()
+                case "--meterbook": meterbook = try value()
+                case "--runs": runs = Int(try value()) ?? runs
+                default: throw BenchmarkError("unknown option \(argument); options: --attempts N --days N --deployments N --db PATH --meterbook PATH --runs N")
+                }
+            }
+        }
+    }
+
+    static func run(_ arguments: [String]) async throws {
+        let options = try Options(arguments)
+        guard FileManager.default.isExecutableFile(atPath: options.meterbook) else {
+            throw BenchmarkError("no meterbook binary at \(options.meterbook): build it (swift build -c release --product meterbook) or pass --meterbook")
+        }
+        // Every generated day is older than the 30-day window.
+        let lastDay = UTCDay.today().adding(days: -31)
+        let firstDay = lastDay.adding(days: -Int64(options.days) + 1)
+        let folder = (options.database as NSString).deletingLastPathComponent
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let store = try MeterbookStore(path: options.database)
+        var generator = AttemptGenerator(firstDay: firstDay, days: options.days, deploymentCount: options.deployments)
+        try generator.generate(total: options.attempts) { batch in try store.insert(batch) }
+        let count = try store.count()
+        let days = DayRange(from: firstDay, to: lastDay)
+        let before = try UsageReport.build(store: store, days: days).totals
+        let archive = ArchiveRotation.defaultDirectory(forDatabase: options.database)
+
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = try ArchiveRotation.rotate(store: store, archiveDirectory: archive, retentionDays: 30)
+        let rotateSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let rows = result.archived.map(\.rows).reduce(0, +)
+        let bytes = result.archived.map(\.bytes).reduce(0, +)
+        let raw = result.archived.map(\.rawBytes).reduce(0, +)
+        guard rows == count, try store.count() == 0 else { throw BenchmarkError("rotation archived \(rows) of \(count) attempts") }
+
+        func median(_ body: () throws -> Void) rethrows -> Double {
+            var seconds: [Double] = []
+            for _ in 0..<options.runs {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try body()
+                seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            return seconds.sorted()[seconds.count / 2]
+        }
+        func cli(_ arguments: [String], expecting status: Int32 = 0) throws -> Double {
+            var seconds: [Double] = []
+            for _ in 0..<options.runs {
+                let measurement = try ChildProcess.run(options.meterbook, arguments + ["--db", options.database])
+                guard measurement.status == status else { throw BenchmarkError("meterbook \(arguments.joined(separator: " ")) exited \(measurement.status)") }
+                seconds.append(measurement.seconds)
+            }
+            return seconds.sorted()[seconds.count / 2]
+        }
+
+        let absent = "resp_absent_\(UUID().uuidString)"
+        let traceInProcess = try median {
+            do {
+                _ = try CallTrace.find(absent, in: store)
+                throw BenchmarkError("an absent ID was found")
+            } catch is CallTrace.NotFound {}
+        }
+        let traceCLI = try cli(["trace", absent], expecting: 1)
+        var after = before
+        let reportInProcess = try median { after = try UsageReport.build(store: store, days: days).totals }
+        guard after.calls == before.calls, after.requests == before.requests, after.inputTokens == before.inputTokens,
+              after.failed == before.failed, after.throttled == before.throttled else {
+            throw BenchmarkError("the report after rotation differs from the one before")
+        }
+        let reportCLI = try cli(["report", "--from", firstDay.description, "--to", lastDay.description, "--format", "json"])
+        let tagReport = try median { _ = try UsageReport.build(store: store, days: DayRange(from: lastDay.adding(days: -6), to: lastDay), groupings: [.tag("app")]) }
+        let ratio = Double(raw) / Double(max(bytes, 1))
+
+        func format(_ seconds: Double) -> String { ReportsBenchmark.format(seconds) }
+        print("## Rotation and archives (`meterbook-benchmark rotation`, issue 4)")
+        print("")
+        print("\(count.formatted()) generated attempts (the reports benchmark's generator: random ids, usage objects, tags) over "
+              + "\(options.days) days and \(options.deployments) deployments, all older than the 30-day window; "
+              + "\(ProcessInfo.processInfo.activeProcessorCount) cores, shared; release build; median of \(options.runs) runs where repeated. "
+              + "`meterbook` rows are the real binary, a new process per run (start-up included).")
+        print("")
+        print("| what | goal | result |")
+        print("|---|---|---|")
+        print("| rotate \(count.formatted()) attempts into \(result.archived.count) daily archives (write, fsync, read back, SHA-256, rollups, delete, vacuum), in-process | ≤ 10 s | \(format(rotateSeconds)) (\(Int(Double(count) / rotateSeconds).formatted()) rows/s) |")
+        print("| compression: \(raw / 1_000_000) MB of NDJSON into \(bytes / 1_000_000) MB of gzip (level 6) | ≥ 8× | \(String(format: "%.1f", ratio))× (\(raw / max(count, 1)) B/row raw, \(bytes / max(count, 1)) B/row compressed) |")
+        print("| trace of an absent ID across \(result.archived.count) archives, in-process | ≤ 200 ms | \(format(traceInProcess)) |")
+        print("| `meterbook trace ABSENT` (exit 1) | ≤ 200 ms | \(format(traceCLI)) |")
+        print("| report over \(options.days) archived days (rollups), in-process | ≤ 1 s | \(format(reportInProcess)) |")
+        print("| `meterbook report --from \(firstDay) --to \(lastDay) --format json` | ≤ 1 s | \(format(reportCLI)) |")
+        print("| report by tag over the last 7 archived days (reads the archive files), in-process | – | \(format(tagReport)) |")
+        print("")
+    }
+}
