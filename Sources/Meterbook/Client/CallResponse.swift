@@ -12,14 +12,7 @@ public struct CallResponse: Sendable {
     /// The final attempt's row, as recorded.
     public var record: AttemptRecord
 
-    public var usage: TokenUsage? {
-        guard record.inputTokens != nil || record.outputTokens != nil else { return nil }
-        return TokenUsage(
-            inputTokens: record.inputTokens, outputTokens: record.outputTokens, totalTokens: record.totalTokens,
-            cachedInputTokens: record.cachedInputTokens, cacheWriteTokens: record.cacheWriteTokens,
-            reasoningTokens: record.reasoningTokens, rawJSON: record.usageJSON
-        )
-    }
+    public var usage: TokenUsage? { record.usage }
 
     /// The generated text (Responses `output_text`, Chat `message.content`, Messages text blocks).
     public var outputText: String? { OutputText.fromBody(body, api: record.api) }

@@ -141,15 +141,7 @@ public struct AttemptObserver: Sendable {
         record.responseBytes = receivedBytes
         record.model = analyzer.model
         record.responseID = analyzer.responseID
-        if let usage = analyzer.usage {
-            record.inputTokens = usage.inputTokens
-            record.outputTokens = usage.outputTokens
-            record.totalTokens = usage.totalTokens
-            record.cachedInputTokens = usage.cachedInputTokens
-            record.cacheWriteTokens = usage.cacheWriteTokens
-            record.reasoningTokens = usage.reasoningTokens
-            record.usageJSON = usage.rawJSON
-        }
+        if let usage = analyzer.usage { record.setUsage(usage) }
         record.costUSD = costPolicy.cost(usage: analyzer.usage, reportedModel: analyzer.model, deployment: record.deployment)
         return record
     }

@@ -135,13 +135,7 @@ struct AttemptGenerator {
             record.model = deployment.model
             if stream { record.ttftMs = (record.ttfbMs ?? 0) + Double(random.next() % 300) }
             let usage = usage(for: deployment)
-            record.inputTokens = usage.inputTokens
-            record.outputTokens = usage.outputTokens
-            record.totalTokens = usage.totalTokens
-            record.cachedInputTokens = usage.cachedInputTokens
-            record.cacheWriteTokens = usage.cacheWriteTokens
-            record.reasoningTokens = usage.reasoningTokens
-            record.usageJSON = usage.rawJSON
+            record.setUsage(usage)
             record.responseID = deployment.api == .messages ? "msg_" + base62(24) : (deployment.api == .responses ? "resp_" + base62(48) : "chatcmpl-" + base62(29))
             record.costUSD = policy.cost(usage: usage, reportedModel: record.model, deployment: deployment.name)
         } else {
