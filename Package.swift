@@ -61,6 +61,7 @@ let package = Package(
         .target(
             name: "MeterbookSimulator",
             dependencies: [
+                "Meterbook",
                 "MeterbookServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -111,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MeterbookTransportTests",
-            dependencies: ["MeterbookTransport", "MeterbookSimulator"]
+            dependencies: ["MeterbookTransport", "MeterbookSimulator", "Meterbook"]
         ),
         .testTarget(
             name: "MeterbookTests",

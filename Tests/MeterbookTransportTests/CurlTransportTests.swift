@@ -2,6 +2,7 @@ import Foundation
 import MeterbookTransport
 import Testing
 @testable import MeterbookSimulator
+import Meterbook
 
 /// The transport against a real HTTP server on 127.0.0.1.
 ///

@@ -1,6 +1,6 @@
-/// SHA-256 (FIPS 180-4) of an archive file, streamed in chunks: archives are checked against the manifest
-/// without a crypto dependency.
-struct SHA256 {
+/// SHA-256 (FIPS 180-4), streamed in chunks, without a crypto dependency: archives are checked against the
+/// manifest with it, and the simulator's `/_sim/echo` reports body digests with it.
+package struct SHA256 {
     private static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
         0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
@@ -20,11 +20,11 @@ struct SHA256 {
     private var length: UInt64 = 0
     private var w = [UInt32](repeating: 0, count: 64)
 
-    init() {
+    package init() {
         pending.reserveCapacity(64)
     }
 
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         length &+= UInt64(bytes.count)
         var offset = 0
         if !pending.isEmpty {
@@ -43,12 +43,12 @@ struct SHA256 {
         if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
     }
 
-    mutating func update(_ bytes: [UInt8]) {
+    package mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// The digest as lowercase hex.
-    mutating func finalizeHex() -> String {
+    package mutating func finalizeHex() -> String {
         let bitLength = length &* 8
         var tail = pending
         tail.append(0x80)
@@ -73,7 +73,7 @@ struct SHA256 {
     }
 
     /// Hex digest of `bytes`.
-    static func hex(_ bytes: [UInt8]) -> String {
+    package static func hex(_ bytes: [UInt8]) -> String {
         var hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalizeHex()

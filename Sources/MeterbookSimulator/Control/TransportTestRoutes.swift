@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Meterbook
 
 /// Generic HTTP routes for transport tests: echo, paced chunked bodies, delays, any status,
 /// cut connections, and the peer address (to see whether a connection was reused).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MeterbookSimulator
+import Meterbook
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
