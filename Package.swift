@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // libcurl, with typed wrappers for its variadic setopt/getinfo.
@@ -87,10 +89,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The central store: shipping attempts to PostgreSQL and reading them back (report, export, trace, ...).
+        .target(
+            name: "MeterbookPostgres",
+            dependencies: [
+                "Meterbook",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "MeterbookCLI",
             dependencies: [
                 "Meterbook",
+                "MeterbookPostgres",
                 "MeterbookProxy",
                 "MeterbookSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -128,6 +143,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Python"]
+        ),
+        .testTarget(
+            name: "MeterbookPostgresTests",
+            dependencies: ["MeterbookPostgres", "Meterbook", "MeterbookTestSupport"]
         ),
         // End-to-end tests of the real `meterbook` binary (depending on the executable target builds it first).
         .testTarget(

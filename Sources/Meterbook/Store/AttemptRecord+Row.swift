@@ -16,7 +16,7 @@ extension AttemptRecord {
     static let insertSQL = "INSERT INTO requests (\(columnNames.joined(separator: ", "))) VALUES (\(columnNames.map { _ in "?" }.joined(separator: ", ")))"
 
     /// The `tags` column: a JSON object with sorted keys.
-    var tagsJSON: String {
+    package var tagsJSON: String {
         guard !tags.isEmpty else { return "{}" }
         // Built by hand: JSONSerialization per row costs more than the insert itself.
         var text = "{"

@@ -203,6 +203,15 @@ extension MeterbookStore {
         }
     }
 
+    /// This file's identity in a central store: a UUID made once, when the file got schema 4. A copy of the file
+    /// keeps it, so ship from only one of two copies. Nil for an older file opened read-only.
+    public func sourceID() throws -> String? {
+        try pool.read { db in
+            guard try db.tableExists("meta") else { return nil }
+            return try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'source_id'")
+        }
+    }
+
     public func count() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM requests") ?? 0 }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The versioned schema. Each migration runs once, in order, inside the transaction that checks
@@ -133,6 +134,33 @@ enum Schema {
                 );
                 CREATE INDEX rollups_day ON rollups(day, deployment, model, endpoint, status_class);
                 """)
+        },
+        // Shipping to a central store (PostgreSQL): every attempt needs an id that no later attempt of this file
+        // reuses, and the file needs an identity of its own. Without AUTOINCREMENT SQLite hands out max(id)+1, so
+        // once rotation empties the table ids start again at 1 and a shipper's position ("shipped up to id N")
+        // would skip new rows. AUTOINCREMENT is part of the table's definition, hence the one-time rebuild.
+        Migration(version: 4, name: "monotonic ids and source identity") { db in
+            let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(requests)").map { $0["name"] as String }
+            let list = columns.joined(separator: ", ")
+            let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'requests'") ?? ""
+            let rebuilt = definition
+                .replacingOccurrences(of: "CREATE TABLE requests (", with: "CREATE TABLE requests_v4 (")
+                .replacingOccurrences(of: "id INTEGER PRIMARY KEY,", with: "id INTEGER PRIMARY KEY AUTOINCREMENT,")
+            if !definition.contains("AUTOINCREMENT") {
+                guard rebuilt.contains("requests_v4"), rebuilt.contains("AUTOINCREMENT") else {
+                    throw StoreError(.sqlite, "Could not upgrade the requests table to schema 4: its definition is not the one Meterbook created.")
+                }
+                let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL")
+                try db.execute(sql: rebuilt)
+                try db.execute(sql: "INSERT INTO requests_v4 (\(list)) SELECT \(list) FROM requests ORDER BY id")
+                try db.execute(sql: "DROP TABLE requests")
+                try db.execute(sql: "ALTER TABLE requests_v4 RENAME TO requests")
+                for index in indexes { try db.execute(sql: index) }
+            }
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT OR IGNORE INTO meta (key, value) VALUES ('source_id', ?);
+                """, arguments: [UUID().uuidString.lowercased()])
         },
     ]
 

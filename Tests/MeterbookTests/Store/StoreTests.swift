@@ -131,7 +131,7 @@ import Testing
         try queue.write { db in try db.execute(sql: "PRAGMA user_version = 99") }
         func snapshot() throws -> [String] {
             try queue.read { db in
-                try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master ORDER BY name")
+                try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
                     + [String(try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0), String(try Int.fetchOne(db, sql: "SELECT count(*) FROM requests") ?? 0)]
             }
         }
@@ -152,6 +152,20 @@ import Testing
         try MeterbookStore(path: path).insert([Self.sampleRecord()])
         let reopened = try MeterbookStore(path: path, mode: .readOnly)
         #expect(try reopened.count() == 1)
+    }
+
+    /// A shipper's position is "shipped up to id N": ids must never come back, even after rotation empties the table.
+    @Test func idsAreNeverReusedAndTheFileHasAStableSourceID() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("m.sqlite").path
+        let store = try MeterbookStore(path: path)
+        try store.insert([Self.sampleRecord(), Self.sampleRecord(), Self.sampleRecord()])
+        try store.write { db in try db.execute(sql: "DELETE FROM requests") }
+        try store.insert([Self.sampleRecord()])
+        #expect(try store.allAttempts().map(\.id) == [4])
+        let sourceID = try #require(try store.sourceID())
+        #expect(UUID(uuidString: sourceID) != nil)
+        #expect(try MeterbookStore(path: path).sourceID() == sourceID)
     }
 
     @Test func clearFinalOnlyTouchesEarlierAttempts() throws {
