@@ -150,12 +150,13 @@ enum Schema {
                 guard rebuilt.contains("requests_v4"), rebuilt.contains("AUTOINCREMENT") else {
                     throw StoreError(.sqlite, "Could not upgrade the requests table to schema 4: its definition is not the one Meterbook created.")
                 }
-                let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL")
+                // Dropping the table drops its indexes and triggers; they are made again on the new table.
+                let dependents = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = 'requests' AND sql IS NOT NULL ORDER BY type = 'trigger'")
                 try db.execute(sql: rebuilt)
                 try db.execute(sql: "INSERT INTO requests_v4 (\(list)) SELECT \(list) FROM requests ORDER BY id")
                 try db.execute(sql: "DROP TABLE requests")
                 try db.execute(sql: "ALTER TABLE requests_v4 RENAME TO requests")
-                for index in indexes { try db.execute(sql: index) }
+                for statement in dependents { try db.execute(sql: statement) }
             }
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
