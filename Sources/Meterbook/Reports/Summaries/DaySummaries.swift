@@ -138,6 +138,14 @@ public enum DaySummaries {
 
     // MARK: Forgetting
 
+    /// Deletes every summary: reports read the attempts again until the next build.
+    public static func forgetAll(store: MeterbookStore) throws {
+        try store.write { db in
+            try db.execute(sql: "DELETE FROM summary_days")
+            try db.execute(sql: "DELETE FROM summary_groups")
+        }
+    }
+
     /// Deletes the summaries of `days`: rows of theirs were written, changed or removed. Call inside the writing
     /// transaction.
     static func forget(_ db: Database, days: some Sequence<UTCDay>) throws {
