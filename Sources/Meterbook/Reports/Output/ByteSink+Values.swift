@@ -141,48 +141,60 @@ private struct ASCIIStream: TextOutputStream {
     }
 }
 
-/// Finds the first byte of interest in text 16 bytes at a time (one vector compare per class of byte), so the
-/// common cell, an id or a name with nothing to quote or escape, is scanned cheaply and copied whole.
+/// Finds the first byte of interest in text 8 bytes at a time (SWAR: bit tricks on 64-bit words), so the common
+/// cell, an id or a name with nothing to quote or escape, is scanned cheaply and copied whole. Each predicate
+/// returns a word with the high bit of every flagged byte set; bytes after a flagged one may be flagged wrongly
+/// (a borrow runs on), so only the lowest flag is used, and it is exact.
 enum ByteScan {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    @inline(__always)
+    private static func equal(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let diff = word ^ (ones &* UInt64(byte))
+        return (diff &- ones) & ~diff & highs
+    }
+
+    @inline(__always)
+    private static func below(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        (word &- ones &* UInt64(byte)) & ~word & highs
+    }
+
     /// A quote, a backslash or a control character: what a JSON string must escape.
     @inline(__always)
-    static func needsJSONEscape(_ bytes: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
-        (bytes .< 0x20) .| (bytes .== 0x22) .| (bytes .== 0x5C)
+    static func needsJSONEscape(_ word: UInt64) -> UInt64 {
+        below(word, 0x20) | equal(word, 0x22) | equal(word, 0x5C)
     }
 
     /// A comma, a quote, CR or LF: what makes a CSV field need quotes.
     @inline(__always)
-    static func needsCSVQuotes(_ bytes: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
-        (bytes .== 0x2C) .| (bytes .== 0x22) .| (bytes .== 0x0A) .| (bytes .== 0x0D)
+    static func needsCSVQuotes(_ word: UInt64) -> UInt64 {
+        equal(word, 0x2C) | equal(word, 0x22) | equal(word, 0x0A) | equal(word, 0x0D)
     }
 
     /// A quote: the one byte a quoted CSV field changes (doubled).
     @inline(__always)
-    static func isQuote(_ bytes: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
-        bytes .== 0x22
+    static func isQuote(_ word: UInt64) -> UInt64 {
+        equal(word, 0x22)
     }
 
     /// The index of the first byte at or after `start` that `matches` flags, or `bytes.count`.
     @inline(__always)
-    static func firstIndex(in bytes: UnsafeBufferPointer<UInt8>, from start: Int,
-                           where matches: (SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>>) -> Int {
+    static func firstIndex(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, where matches: (UInt64) -> UInt64) -> Int {
         guard let base = bytes.baseAddress, start < bytes.count else { return bytes.count }
         let raw = UnsafeRawPointer(base)
         var index = start
-        while index + 16 <= bytes.count {
-            let mask = matches(raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self))
-            if any(mask) {
-                for offset in 0..<16 where mask[offset] { return index + offset }
-            }
-            index += 16
+        while index + 8 <= bytes.count {
+            let flags = matches(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+            if flags != 0 { return index + flags.trailingZeroBitCount / 8 }
+            index += 8
         }
-        // The last few bytes, in a vector padded with a byte no predicate flags.
+        // The last few bytes, in a word padded with a byte no predicate flags.
         let remaining = bytes.count - index
         guard remaining > 0 else { return bytes.count }
-        var lane = SIMD16<UInt8>(repeating: UInt8(ascii: "A"))
-        withUnsafeMutableBytes(of: &lane) { $0.baseAddress!.copyMemory(from: raw + index, byteCount: remaining) }
-        let mask = matches(lane)
-        for offset in 0..<remaining where mask[offset] { return index + offset }
-        return bytes.count
+        var word: UInt64 = 0x4141_4141_4141_4141
+        withUnsafeMutableBytes(of: &word) { $0.baseAddress!.copyMemory(from: raw + index, byteCount: remaining) }
+        let flags = matches(UInt64(littleEndian: word))
+        return flags == 0 ? bytes.count : min(bytes.count, index + flags.trailingZeroBitCount / 8)
     }
 }
