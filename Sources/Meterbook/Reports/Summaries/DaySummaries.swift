@@ -68,9 +68,8 @@ public enum DaySummaries {
                     """, arguments: [day.daysSinceEpoch, token, format, nowMs])
             }
         }
-        let claimed = due
         var built: [UTCDay] = []
-        for day in claimed {
+        for day in due {
             let tallies = try store.read { db in try DatabaseSource.scan(db, range: day.startMs..<day.endMs, filter: AttemptFilter(), plan: plan) }
             let groups = tallies.groups.map { key, tally in Group(key: key, tally: tally) }
             try afterReading(day)
