@@ -79,7 +79,7 @@ import Testing
         for command in [["report"], ["export"], ["reprice", "--from", "2026-03-01"]] {
             let result = try await CLI.run(command + ["--db", seed.path])
             #expect(result.status == 1)
-            #expect(result.stderr == "meterbook: \(seed.path) has schema version 7, newer than this meterbook understands (4): upgrade meterbook; nothing was written.\n")
+            #expect(result.stderr == "meterbook: \(seed.path) has schema version 7, newer than this meterbook understands (5): upgrade meterbook; nothing was written.\n")
         }
         #expect(FileManager.default.contents(atPath: seed.path) == before)
     }

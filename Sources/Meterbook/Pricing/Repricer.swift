@@ -55,6 +55,7 @@ public enum Repricer {
                 for (id, cost) in updates {
                     try update.execute(arguments: [cost, id])
                 }
+                if !updates.isEmpty { try DaySummaries.forget(db, days: [day]) }
             }
             if dryRun { try store.read(work) } else { try store.write(work) }
             day = day.adding(days: 1)

@@ -106,6 +106,7 @@ public struct ArchiveCatalog: Sendable {
     /// Inserts archived rows with their ids; a row whose id is taken by the same call is already there (skipped),
     /// one taken by another row gets a new id.
     static func insert(_ lines: [ArchiveLine], _ db: Database) throws -> Int {
+        try DaySummaries.forget(db, rowsStartedAt: lines.map(\.startedAt))
         var inserted = 0
         for line in lines {
             var values = line.values

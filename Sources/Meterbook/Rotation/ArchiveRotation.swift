@@ -119,6 +119,7 @@ public enum ArchiveRotation {
                 guard db.changesCount == written.rows else {
                     throw ArchiveError(.mismatch, "Rotation of \(day) archived \(written.rows) rows but would delete \(db.changesCount): nothing was deleted; run meterbook rotate again.")
                 }
+                try DaySummaries.forget(db, days: [day])
             }
         } catch {
             // Not committed: the rows stay live, so the file must go (the next run redoes the day).

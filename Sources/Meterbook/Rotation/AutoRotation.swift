@@ -2,8 +2,10 @@ import Foundation
 import Logging
 
 /// Rotation on its own, for long-running processes (the proxy; library users who opt in): once at start, then
-/// whenever the UTC day has changed since the last run, checked every `checkInterval`. Runs on a thread of its
-/// own, because rotation blocks on file and database I/O and Swift's cooperative pool has one thread per core.
+/// whenever the UTC day has changed since the last run, checked every `checkInterval`; at every check it also
+/// summarizes the days that have closed since (`DaySummaries`), so reports over them need not read their
+/// attempts. Runs on a thread of its own, because rotation blocks on file and database I/O and Swift's
+/// cooperative pool has one thread per core.
 ///
 /// ```swift
 /// let rotation = AutoRotation(store: store, retentionDays: 30)
@@ -76,6 +78,7 @@ public final class AutoRotation: @unchecked Sendable {
                     condition.broadcast()
                 }
             }
+            if !condition.withLock({ stopped }) { summarizeOnce(now: now) }
             condition.lock()
             if !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: checkInterval)) }
             let done = stopped
@@ -99,6 +102,18 @@ public final class AutoRotation: @unchecked Sendable {
         } catch {
             // The rows stay live; the next day's run tries again.
             logger.error("automatic rotation failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func summarizeOnce(now: Date) {
+        do {
+            let days = try DaySummaries.build(store: store, from: UTCDay.today(now: now).adding(days: -Int64(retentionDays)), now: now)
+            if let first = days.first, let last = days.last {
+                logger.info("summarized closed days for reports", metadata: ["days": "\(days.count)", "from": "\(first)", "to": "\(last)"])
+            }
+        } catch {
+            // Reports read the attempts of days without a summary; the next check tries again.
+            logger.error("summarizing closed days failed", metadata: ["error": "\(error)"])
         }
     }
 }

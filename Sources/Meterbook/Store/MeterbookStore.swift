@@ -144,7 +144,8 @@ public final class MeterbookStore: Sendable {
 
 extension MeterbookStore {
     /// Inserts attempts in one transaction, binding values straight onto a cached prepared statement
-    /// (building GRDB `StatementArguments` per row costs more than the insert itself).
+    /// (building GRDB `StatementArguments` per row costs more than the insert itself). Rows for a summarized day
+    /// (arriving late) forget its summary in the same transaction.
     public func insert(_ records: [AttemptRecord]) throws {
         guard !records.isEmpty else { return }
         try pool.write { db in
@@ -160,13 +161,16 @@ extension MeterbookStore {
                 }
             }
             sqlite3_reset(handle)
+            try DaySummaries.forget(db, rowsStartedAt: records.lazy.map(\.startedAt))
         }
     }
 
     /// Marks earlier attempts of a call as not final (a proxied SDK retried it).
     public func clearFinal(callID: String, before attempt: Int) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE requests SET final = 0 WHERE call_id = ? AND attempt < ? AND final = 1", arguments: [callID, attempt])
+            let changed = try Int64.fetchAll(db, sql: "UPDATE requests SET final = 0 WHERE call_id = ? AND attempt < ? AND final = 1 RETURNING started_at",
+                                             arguments: [callID, attempt])
+            try DaySummaries.forget(db, rowsStartedAt: changed)
         }
     }
 

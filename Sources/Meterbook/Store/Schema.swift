@@ -162,6 +162,47 @@ enum Schema {
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 INSERT OR IGNORE INTO meta (key, value) VALUES ('source_id', ?);
                 """, arguments: [UUID().uuidString.lowercased()])
+        // Day summaries (DaySummaries): the exact report figures of closed days still in this table, so a report
+        // over them need not read their attempts. `summary_days` holds one row per day whose summary is valid (or
+        // being built: complete = 0); every Meterbook write to `requests` deletes the rows of the days it touches,
+        // in its own transaction. A day's groups belong to the build whose token they carry.
+        Migration(version: 5, name: "day summaries") { db in
+            try db.execute(sql: """
+                CREATE TABLE summary_days (
+                    day INTEGER PRIMARY KEY,
+                    token INTEGER NOT NULL,
+                    format INTEGER NOT NULL,
+                    complete INTEGER NOT NULL,
+                    rows INTEGER NOT NULL DEFAULT 0,
+                    built_at INTEGER NOT NULL
+                );
+                CREATE TABLE summary_groups (
+                    day INTEGER NOT NULL,
+                    token INTEGER NOT NULL,
+                    deployment TEXT,
+                    model TEXT,
+                    endpoint TEXT,
+                    requests INTEGER NOT NULL,
+                    single_attempt_calls INTEGER NOT NULL,
+                    succeeded INTEGER NOT NULL,
+                    failed INTEGER NOT NULL,
+                    throttled INTEGER NOT NULL,
+                    server_errors INTEGER NOT NULL,
+                    input_tokens INTEGER NOT NULL,
+                    output_tokens INTEGER NOT NULL,
+                    cached_input_tokens INTEGER NOT NULL,
+                    cache_write_tokens INTEGER NOT NULL,
+                    reasoning_tokens INTEGER NOT NULL,
+                    cost_sum REAL NOT NULL,
+                    cost_compensation REAL NOT NULL,
+                    priced_requests INTEGER NOT NULL,
+                    unpriced_requests INTEGER NOT NULL,
+                    retried_calls BLOB NOT NULL,
+                    latencies BLOB NOT NULL,
+                    ttfts BLOB NOT NULL
+                );
+                CREATE INDEX summary_groups_day ON summary_groups(day, token);
+                """)
         },
     ]
 

@@ -45,9 +45,8 @@ enum ReportsBenchmark {
         guard FileManager.default.isExecutableFile(atPath: options.meterbook) else {
             throw BenchmarkError("no meterbook binary at \(options.meterbook): build it (swift build -c release --product meterbook) or pass --meterbook")
         }
-        let firstDay = UTCDay.today().adding(days: -Int64(options.days) - 1)
+        let (store, firstDay) = try prepare(options, firstDay: UTCDay.today().adding(days: -Int64(options.days) - 1))
         let lastDay = firstDay.adding(days: Int64(options.days) - 1)
-        let store = try prepare(options, firstDay: firstDay)
         let count = try store.count()
         let days = DayRange(from: firstDay, to: lastDay)
         let middle = firstDay.adding(days: Int64(options.days / 2))
@@ -67,9 +66,9 @@ enum ReportsBenchmark {
 
         let binary = options.meterbook
         let db = ["--db", options.database]
-        func cli(_ name: String, goal: String, _ arguments: [String], rows: Int? = nil) throws {
+        func cli(_ name: String, goal: String, _ arguments: [String], rows: Int? = nil, runs: Int = options.runs) throws {
             var measurements: [ChildProcess.Measurement] = []
-            for _ in 0..<options.runs {
+            for _ in 0..<runs {
                 let measurement = try ChildProcess.run(binary, arguments + db)
                 guard measurement.status == 0 else { throw BenchmarkError("meterbook \(arguments.joined(separator: " ")) exited \(measurement.status)") }
                 measurements.append(measurement)
@@ -93,6 +92,16 @@ enum ReportsBenchmark {
             emit("| \(name) (in-process) | \(goal) | \(format(seconds[seconds.count / 2])) | \(seconds.map(format).joined(separator: ", ")) | | |")
         }
 
+        // First without day summaries: every report reads the attempts (what a database gets before its first rotate).
+        try DaySummaries.forgetAll(store: store)
+        try cli("no day summaries: one-day report", goal: "≤ 0.5 s", ["report", "--from", "\(middle)", "--to", "\(middle)"])
+        try cli("no day summaries: 30-day report", goal: "≤ 2 s", ["report", "--from", "\(firstDay)", "--to", "\(lastDay)"])
+        try inProcess("no day summaries: 30-day report, by deployment", goal: "≤ 2 s") {
+            _ = try UsageReport.build(store: store, days: days)
+        }
+        // What `meterbook rotate` (or the proxy's daily rotation) does once the days have closed; then every report
+        // below finds the closed days summarized.
+        try cli("summarize the closed days", goal: "—", ["rotate", "--retention-days", "36500"], runs: 1)
         try cli("one-day report", goal: "≤ 0.5 s", ["report", "--from", "\(middle)", "--to", "\(middle)"])
         try inProcess("one-day report, by deployment", goal: "≤ 0.5 s") {
             _ = try UsageReport.build(store: store, days: DayRange(from: middle, to: middle))
@@ -118,22 +127,26 @@ enum ReportsBenchmark {
         emit("")
 
         if !options.keep {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: options.database + suffix) }
+            for suffix in ["", "-wal", "-shm", ".first-day"] { try? FileManager.default.removeItem(atPath: options.database + suffix) }
         }
     }
 
-    /// Generates the database, or reuses a kept one holding the same number of attempts.
-    static func prepare(_ options: Options, firstDay: UTCDay) throws -> MeterbookStore {
+    /// Generates the database, or reuses a kept one holding the same number of attempts (and the first day it was
+    /// generated for, kept beside it, so a run on a later day measures the same days).
+    static func prepare(_ options: Options, firstDay: UTCDay) throws -> (MeterbookStore, UTCDay) {
         let folder = (options.database as NSString).deletingLastPathComponent
+        let firstDayFile = options.database + ".first-day"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: options.database) {
             let existing = try MeterbookStore(path: options.database)
             if options.keep, try existing.count() >= options.attempts {
                 FileHandle.standardError.write(Data("reusing \(options.database)\n".utf8))
-                return existing
+                let kept = (try? String(contentsOfFile: firstDayFile, encoding: .utf8)).flatMap { UTCDay(iso: $0) }
+                return (existing, kept ?? firstDay)
             }
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: options.database + suffix) }
+            for suffix in ["", "-wal", "-shm", ".first-day"] { try? FileManager.default.removeItem(atPath: options.database + suffix) }
         }
+        try firstDay.description.write(toFile: firstDayFile, atomically: true, encoding: .utf8)
         let store = try MeterbookStore(path: options.database)
         // Generation only: a big page cache keeps the random-id indexes' inserts in memory.
         try store.write { db in try db.execute(sql: "PRAGMA cache_size = -1048576") }
@@ -150,7 +163,7 @@ enum ReportsBenchmark {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         FileHandle.standardError.write(Data("generated \(written.formatted()) attempts in \(format(seconds)) (\(Int(Double(written) / seconds).formatted())/s)\n".utf8))
-        return store
+        return (store, firstDay)
     }
 
     /// One ID of each kind from a call in the middle of the range.

@@ -11,7 +11,9 @@ extension MeterbookCommand {
                 Each UTC day before today minus --retention-days is written to \
                 archive/YYYY/MM/requests-YYYY-MM-DD.ndjson.gz (beside the database, or --archive-dir), read back and \
                 checked, recorded in the manifest with its rollups, and only then deleted from the database. \
-                Re-running is a no-op; rows that arrive later for an archived day go to a new part file.
+                Re-running is a no-op; rows that arrive later for an archived day go to a new part file. \
+                The closed days kept in the database are then summarized for reports (exact figures per day, \
+                deployment, model and endpoint), so a report over them need not read their attempts.
 
                 Examples:
                   meterbook rotate --dry-run
@@ -46,20 +48,25 @@ extension MeterbookCommand {
             for leftover in result.removedLeftovers {
                 Console.note("Removed \(leftover), left by an interrupted rotation (its rows were still in the database).")
             }
+            let summarized = dryRun ? [] : try DaySummaries.build(store: database, from: result.cutoff)
             if result.archived.isEmpty {
                 Console.out("Nothing to rotate: no attempts before \(result.cutoff).")
-                return
-            }
-            for day in result.archived {
-                if dryRun {
-                    Console.out("would archive \(day.day): \(day.rows) rows -> \(day.path)")
-                } else {
-                    let ratio = day.bytes > 0 ? String(format: "%.1f", Double(day.rawBytes) / Double(day.bytes)) : "-"
-                    Console.out("archived \(day.day): \(day.rows) rows -> \(day.path) (\(day.bytes) bytes, \(ratio)x)")
+            } else {
+                for day in result.archived {
+                    if dryRun {
+                        Console.out("would archive \(day.day): \(day.rows) rows -> \(day.path)")
+                    } else {
+                        let ratio = day.bytes > 0 ? String(format: "%.1f", Double(day.rawBytes) / Double(day.bytes)) : "-"
+                        Console.out("archived \(day.day): \(day.rows) rows -> \(day.path) (\(day.bytes) bytes, \(ratio)x)")
+                    }
                 }
+                let rows = result.archived.map(\.rows).reduce(0, +)
+                Console.out("\(dryRun ? "Would archive" : "Archived") \(rows) rows from \(result.archived.count) days before \(result.cutoff).")
             }
-            let rows = result.archived.map(\.rows).reduce(0, +)
-            Console.out("\(dryRun ? "Would archive" : "Archived") \(rows) rows from \(result.archived.count) days before \(result.cutoff).")
+            if let first = summarized.first, let last = summarized.last {
+                let days = summarized.count == 1 ? "1 closed day" : "\(summarized.count) closed days"
+                Console.out("Summarized \(days) for reports (\(DayRange(from: first, to: last).description)).")
+            }
         }
     }
 }

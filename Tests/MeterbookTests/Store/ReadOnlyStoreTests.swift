@@ -58,7 +58,7 @@ import Testing
         for mode in [MeterbookStore.Mode.readOnly, .existing, .readWrite] {
             let error = try #require(throws: StoreError.self) { try MeterbookStore(path: seed.path, mode: mode) }
             #expect(error.code == .newerSchema)
-            #expect(error.message == "\(seed.path) has schema version 99, newer than this meterbook understands (4): upgrade meterbook; nothing was written.")
+            #expect(error.message == "\(seed.path) has schema version 99, newer than this meterbook understands (5): upgrade meterbook; nothing was written.")
         }
         #expect(fingerprint(seed.path) == before)
     }
@@ -66,7 +66,7 @@ import Testing
     @Test func anOlderSchemaIsReadAsItIsAndMigratedOnlyByWriters() throws {
         let seed = try SeededDatabase()
         try Python.sqlite(seed.path, """
-            DROP TABLE archives; DROP TABLE rollups;
+            DROP TABLE archives; DROP TABLE rollups; DROP TABLE summary_days; DROP TABLE summary_groups;
             DROP INDEX requests_report; CREATE INDEX requests_started_at ON requests(started_at); PRAGMA user_version = 1
             """)
         let reader = try MeterbookStore(path: seed.path, mode: .readOnly)
@@ -74,7 +74,7 @@ import Testing
         #expect(try Python.sqlite(seed.path, "PRAGMA user_version") == [["1"]])
 
         _ = try MeterbookStore(path: seed.path, mode: .existing)
-        #expect(try Python.sqlite(seed.path, "PRAGMA user_version") == [["4"]])
+        #expect(try Python.sqlite(seed.path, "PRAGMA user_version") == [["5"]])
         let indexes = try Python.sqlite(seed.path, "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'requests_%' ORDER BY name")
         #expect(indexes.map { $0[0] }.contains("requests_report"))
         #expect(!indexes.map { $0[0] }.contains("requests_started_at"))

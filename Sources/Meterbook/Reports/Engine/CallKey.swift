@@ -23,6 +23,11 @@ struct CallKey: Hashable, Sendable {
         low = Self.finalize(mix)
     }
 
+    init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
     init(_ text: String) {
         var text = text
         self = text.withUTF8 { CallKey($0) }

@@ -20,6 +20,12 @@ final class GroupTally {
     var unpricedRequests = 0
     var latencies: [Double] = []
     var ttfts: [Double] = []
+    /// Call keys, latencies and times to first token of closed days, as day summaries keep them (keys distinct
+    /// within their day and group; values sorted): merged by reference, counted and ranked together with the
+    /// values above only when the row is made.
+    var retriedCallRuns: [[CallKey]] = []
+    var latencyRuns: [[Double]] = []
+    var ttftRuns: [[Double]] = []
     /// Latencies of archived days, from rollups (no raw values kept): when set, percentiles come from the histogram
     /// with the raw values above added in, within its ±1% bound.
     var latencyHistogram: LatencyHistogram?
@@ -71,6 +77,9 @@ final class GroupTally {
         unpricedRequests += other.unpricedRequests
         latencies.append(contentsOf: other.latencies)
         ttfts.append(contentsOf: other.ttfts)
+        retriedCallRuns.append(contentsOf: other.retriedCallRuns)
+        latencyRuns.append(contentsOf: other.latencyRuns)
+        ttftRuns.append(contentsOf: other.ttftRuns)
         latencyHistogram = Self.merged(latencyHistogram, other.latencyHistogram)
         ttftHistogram = Self.merged(ttftHistogram, other.ttftHistogram)
     }
@@ -81,10 +90,24 @@ final class GroupTally {
         return result
     }
 
-    private static func percentiles(_ values: inout [Double], histogram: LatencyHistogram?, _ ps: [Double]) -> [Double?] {
-        guard var histogram else { return NearestRank.percentiles(&values, ps) }
+    private static func percentiles(_ values: inout [Double], runs: [[Double]], histogram: LatencyHistogram?, _ ps: [Double]) -> [Double?] {
+        guard var histogram else {
+            return runs.isEmpty ? NearestRank.percentiles(&values, ps) : NearestRank.percentiles(runs: runs, unsorted: &values, ps)
+        }
         for value in values { histogram.add(value) }
+        for run in runs {
+            for value in run { histogram.add(value) }
+        }
         return histogram.percentiles(ps)
+    }
+
+    /// Distinct calls: the single-attempt ones, plus the retried ones de-duplicated across the set and the runs.
+    var calls: Int {
+        guard !retriedCallRuns.isEmpty else { return singleAttemptCalls + retriedCallIDs.count }
+        var all = retriedCallIDs
+        all.reserveCapacity(retriedCallIDs.count + retriedCallRuns.reduce(0) { $0 + $1.count })
+        for run in retriedCallRuns { all.formUnion(run) }
+        return singleAttemptCalls + all.count
     }
 
     /// A new tally holding all of `tallies`, its arrays and set sized once.
@@ -100,16 +123,16 @@ final class GroupTally {
     /// The finished row; percentiles reorder this tally's value arrays.
     func row(keys: [String: String?]) -> UsageRow {
         var row = UsageRow(
-            keys: keys, calls: singleAttemptCalls + retriedCallIDs.count, requests: requests, succeeded: succeeded,
+            keys: keys, calls: calls, requests: requests, succeeded: succeeded,
             failed: failed, throttled: throttled, serverErrors: serverErrors, inputTokens: inputTokens,
             outputTokens: outputTokens, cachedInputTokens: cachedInputTokens, cacheWriteTokens: cacheWriteTokens,
             reasoningTokens: reasoningTokens, costUSD: pricedRequests > 0 ? cost.value : nil, unpricedRequests: unpricedRequests
         )
-        let latency = Self.percentiles(&latencies, histogram: latencyHistogram, [50, 95, 99])
+        let latency = Self.percentiles(&latencies, runs: latencyRuns, histogram: latencyHistogram, [50, 95, 99])
         row.latencyP50Ms = latency[0]
         row.latencyP95Ms = latency[1]
         row.latencyP99Ms = latency[2]
-        row.ttftP50Ms = Self.percentiles(&ttfts, histogram: ttftHistogram, [50])[0]
+        row.ttftP50Ms = Self.percentiles(&ttfts, runs: ttftRuns, histogram: ttftHistogram, [50])[0]
         return row
     }
 }

@@ -55,3 +55,62 @@ enum NearestRank {
         }
     }
 }
+
+extension NearestRank {
+    /// Percentiles over the union of sorted runs (day summaries keep each day's values sorted) and unsorted
+    /// values (sorted here, in place): the same order statistics as `percentiles(_:_:)` over all the values
+    /// together, found by bisecting the values' bit patterns and counting with a binary search in each run, so no
+    /// run is copied or merged.
+    static func percentiles(runs: [[Double]], unsorted values: inout [Double], _ ps: [Double]) -> [Double?] {
+        canonicalizeZeros(&values)
+        values.sort()
+        let all = values.isEmpty ? runs : runs + [values]
+        let count = all.reduce(0) { $0 + $1.count }
+        guard count > 0 else { return ps.map { _ in nil } }
+        return ps.map { p in smallest(atLeast: rank(p, count: count), in: all) }
+    }
+
+    /// The smallest value with at least `rank` values (counted over every run) at or below it.
+    static func smallest(atLeast rank: Int, in runs: [[Double]]) -> Double {
+        var low: UInt64 = 0
+        var high: UInt64 = .max
+        while low < high {
+            let middle = low + (high - low) / 2
+            var seen = 0
+            for run in runs { seen += countAtOrBelow(middle, in: run) }
+            if seen >= rank { high = middle } else { low = middle + 1 }
+        }
+        return value(ofKey: low)
+    }
+
+    /// How many values of a sorted run have an order key at or below `key`.
+    @inline(__always)
+    static func countAtOrBelow(_ key: UInt64, in run: [Double]) -> Int {
+        run.withUnsafeBufferPointer { buffer in
+            var low = 0
+            var high = buffer.count
+            while low < high {
+                let middle = (low + high) / 2
+                if orderKey(buffer[middle]) <= key { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+    }
+
+    /// Turns -0.0 into 0.0: the two are equal to `<` but not in `orderKey`, so a sorted run must hold one of them.
+    /// (SQLite stores both as 0; only values parsed from elsewhere can be -0.0.)
+    static func canonicalizeZeros(_ values: inout [Double]) {
+        for index in values.indices where values[index] == 0 { values[index] = 0 }
+    }
+
+    /// A key whose unsigned order is the values' numeric order (negative values reversed below the positive ones).
+    @inline(__always)
+    static func orderKey(_ value: Double) -> UInt64 {
+        let bits = value.bitPattern
+        return bits & (1 << 63) == 0 ? bits | (1 << 63) : ~bits
+    }
+
+    static func value(ofKey key: UInt64) -> Double {
+        Double(bitPattern: key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key)
+    }
+}

@@ -41,46 +41,50 @@ public struct CSVRowEncoder: RowEncoder {
     /// Whether a field must be quoted: it holds a comma, a quote, CR or LF.
     @inline(__always)
     static func needsQuotes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        for byte in bytes where byte <= 0x2C {
-            // Most bytes (letters, digits, - . : / {) are above 0x2C and skip this test.
-            if byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D { return true }
-        }
-        return false
+        ByteScan.firstIndex(in: bytes, from: 0, where: ByteScan.needsCSVQuotes) < bytes.count
     }
 
     static func writeText(_ bytes: UnsafeBufferPointer<UInt8>, to sink: ByteSink) throws {
-        let neutralise = bytes.first.map(isFormulaStart) ?? false
-        let needsQuotes = needsQuotes(bytes)
-        // The usual case, written in one pass into the buffer: at worst every byte doubles, plus quotes and the '.
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        let neutralise = isFormulaStart(bytes[0])
+        if !needsQuotes(bytes) {
+            // The usual cell (an id, a name, a path): copied whole.
+            if neutralise { try sink.append(UInt8(ascii: "'")) }
+            return try sink.append(bytes)
+        }
+        // Quoted, in one pass straight into the buffer: at worst every byte doubles, plus quotes and the '.
         let written = try sink.write(upTo: 2 * bytes.count + 3) { out in
-            var position = 0
-            if needsQuotes { out[position] = 0x22; position += 1 }
+            out[0] = 0x22
+            var position = 1
             if neutralise { out[position] = 0x27; position += 1 }
-            for byte in bytes {
-                out[position] = byte
+            var runStart = 0
+            while true {
+                // Each run ends just after a quote, which is then written once more.
+                let quote = ByteScan.firstIndex(in: bytes, from: runStart, where: ByteScan.isQuote)
+                let end = min(quote + 1, bytes.count)
+                (out + position).update(from: base + runStart, count: end - runStart)
+                position += end - runStart
+                guard quote < bytes.count else { break }
+                out[position] = 0x22
                 position += 1
-                if needsQuotes, byte == 0x22 {
-                    out[position] = 0x22
-                    position += 1
-                }
+                runStart = end
             }
-            if needsQuotes { out[position] = 0x22; position += 1 }
-            return position
+            out[position] = 0x22
+            return position + 1
         }
         if written { return }
-        if needsQuotes { try sink.append(UInt8(ascii: "\"")) }
+        // Longer than the whole buffer: by runs through `append`.
+        try sink.append(UInt8(ascii: "\""))
         if neutralise { try sink.append(UInt8(ascii: "'")) }
-        if needsQuotes {
-            var runStart = 0
-            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "\"") {
-                try sink.append(UnsafeBufferPointer(rebasing: bytes[runStart...index]))
-                try sink.append(UInt8(ascii: "\""))
-                runStart = index + 1
-            }
-            if runStart < bytes.count { try sink.append(UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+        var runStart = 0
+        while true {
+            let quote = ByteScan.firstIndex(in: bytes, from: runStart, where: ByteScan.isQuote)
+            let end = min(quote + 1, bytes.count)
+            try sink.append(UnsafeBufferPointer(rebasing: bytes[runStart..<end]))
+            guard quote < bytes.count else { break }
             try sink.append(UInt8(ascii: "\""))
-        } else {
-            try sink.append(bytes)
+            runStart = end
         }
+        try sink.append(UInt8(ascii: "\""))
     }
 }

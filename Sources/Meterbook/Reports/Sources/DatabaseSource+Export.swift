@@ -32,18 +32,10 @@ extension DatabaseSource {
         }
     }
 
-    /// Columns of `requests` declared TEXT: `sqlite3_column_text` returns nil for their NULLs, so they need no
-    /// separate type check per cell.
-    private static let textColumns: Set<String> = [
-        "call_id", "provider", "api", "endpoint", "deployment", "model", "method", "path", "api_version", "outcome", "error_type",
-        "error_code", "error_message", "usage_json", "response_id", "request_id", "apim_request_id", "upstream_request_id",
-        "region", "tags",
-    ]
-
     static func writeRows<Encoder: RowEncoder>(_ statement: Statement, db: Database, columns: [String],
                                                encoder: inout Encoder, sink: ByteSink) throws -> Int {
         let handle = statement.sqliteStatement
-        let isText = columns.map { textColumns.contains($0) }
+        let count = Int32(columns.count)
         var rows = 0
         while true {
             let code = sqlite3_step(handle)
@@ -52,26 +44,21 @@ extension DatabaseSource {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
             try encoder.beginRow(sink: sink)
-            for (index, text) in isText.enumerated() {
-                let column = Int32(index)
-                if text {
-                    if let value = sqlite3_column_text(handle, column) {
-                        try encoder.cell(.text(UnsafeBufferPointer(start: value, count: Int(sqlite3_column_bytes(handle, column)))), sink: sink)
-                    } else {
-                        try encoder.cell(.null, sink: sink)
-                    }
-                    continue
-                }
-                switch sqlite3_column_type(handle, column) {
+            for column in 0..<count {
+                // One statement call per cell; the value's type and contents are then read off the value itself.
+                // (sqlite3_column_value's result is unprotected: fine on this connection's one thread.)
+                let value = sqlite3_column_value(handle, column)
+                switch sqlite3_value_type(value) {
                 case SQLITE_NULL:
                     try encoder.cell(.null, sink: sink)
                 case SQLITE_INTEGER:
-                    try encoder.cell(.integer(sqlite3_column_int64(handle, column)), sink: sink)
+                    try encoder.cell(.integer(sqlite3_value_int64(value)), sink: sink)
                 case SQLITE_FLOAT:
-                    try encoder.cell(.real(sqlite3_column_double(handle, column)), sink: sink)
+                    try encoder.cell(.real(sqlite3_value_double(value)), sink: sink)
                 default:
-                    let value = sqlite3_column_text(handle, column)
-                    try encoder.cell(.text(UnsafeBufferPointer(start: value, count: Int(sqlite3_column_bytes(handle, column)))), sink: sink)
+                    // Text (and a blob, which no column of requests holds, as its bytes).
+                    let text = sqlite3_value_text(value)
+                    try encoder.cell(.text(UnsafeBufferPointer(start: text, count: Int(sqlite3_value_bytes(value)))), sink: sink)
                 }
             }
             try encoder.endRow(sink: sink)

@@ -3,9 +3,21 @@ import GRDB
 import GRDBSQLite
 
 extension DatabaseSource {
+    /// Takes the whole days of the range that have a valid day summary from it (when the plan and filter allow),
+    /// and scans the rest; the parts merge as parallel slices do.
+    func tally(range: Range<Int64>, filter: AttemptFilter, plan: UsagePlan) throws -> UsageTallies {
+        guard DaySummaries.answers(plan: plan, filter: filter) else { return try scan(range: range, filter: filter, plan: plan) }
+        let summarized = try store.read { db in try DaySummaries.read(db, range: range, filter: filter, plan: plan) }
+        let tallies = summarized.tallies
+        for piece in DaySummaries.uncovered(range, by: summarized.days) {
+            tallies.merge(try scan(range: piece, filter: filter, plan: plan))
+        }
+        return tallies
+    }
+
     /// Scans the range in time slices on parallel read connections (WAL readers do not block each other), each
     /// over the `requests_report` covering index, then merges the slices' tallies.
-    func tally(range: Range<Int64>, filter: AttemptFilter, plan: UsagePlan) throws -> UsageTallies {
+    func scan(range: Range<Int64>, filter: AttemptFilter, plan: UsagePlan) throws -> UsageTallies {
         let slices = Self.slices(of: range)
         let results = SliceResults(count: slices.count)
         DispatchQueue.concurrentPerform(iterations: slices.count) { index in
