@@ -94,6 +94,7 @@ let package = Package(
             name: "MeterbookPostgres",
             dependencies: [
                 "Meterbook",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -151,7 +152,7 @@ let package = Package(
         // End-to-end tests of the real `meterbook` binary (depending on the executable target builds it first).
         .testTarget(
             name: "MeterbookCLITests",
-            dependencies: ["MeterbookCLI", "Meterbook", "MeterbookSimulator", "MeterbookTestSupport"]
+            dependencies: ["MeterbookCLI", "Meterbook", "MeterbookPostgres", "MeterbookSimulator", "MeterbookTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -78,14 +78,25 @@ public struct AttemptFilter: Sendable, Equatable {
         return parts.joined(separator: ", ")
     }
 
-    /// SQL conditions (joined with AND) and their arguments.
-    var sql: (conditions: [String], arguments: [DatabaseValueConvertible]) {
+    /// SQL conditions (joined with AND) and their arguments, in SQLite's dialect.
+    var sql: (conditions: [String], arguments: [DatabaseValueConvertible]) { sql(.sqlite) }
+
+    /// SQL conditions and their arguments in a dialect. PostgreSQL's placeholders are numbered from
+    /// `firstPlaceholder` (`$3`, `$4`, ...); the columns have the same names in both stores.
+    package func sql(_ dialect: SQLDialect, firstPlaceholder: Int = 1) -> (conditions: [String], arguments: [DatabaseValueConvertible]) {
         var conditions: [String] = []
         var arguments: [DatabaseValueConvertible] = []
+        func placeholder() -> String {
+            dialect == .sqlite ? "?" : "$\(firstPlaceholder + arguments.count - 1)"
+        }
         func anyOf(_ column: String, _ values: [DatabaseValueConvertible]) {
             guard !values.isEmpty else { return }
-            conditions.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
-            arguments.append(contentsOf: values)
+            var marks: [String] = []
+            for value in values {
+                arguments.append(value)
+                marks.append(placeholder())
+            }
+            conditions.append("\(column) IN (\(marks.joined(separator: ", ")))")
         }
         anyOf("deployment", deployments)
         anyOf("model", models)
@@ -96,18 +107,19 @@ public struct AttemptFilter: Sendable, Equatable {
                 switch match {
                 case .code(let code):
                     arguments.append(code)
-                    return "status = ?"
+                    return "status = \(placeholder())"
                 case .family(let digit):
                     arguments.append(digit * 100)
+                    let low = placeholder()
                     arguments.append(digit * 100 + 99)
-                    return "status BETWEEN ? AND ?"
+                    return "status BETWEEN \(low) AND \(placeholder())"
                 }
             }
             conditions.append("(" + alternatives.joined(separator: " OR ") + ")")
         }
         for (key, value) in tags.sorted(by: { $0.key < $1.key }) {
-            conditions.append("\(Grouping.tagSQL(key)) = ?")
             arguments.append(value)
+            conditions.append("\(Grouping.tag(key).columnSQL(dialect)) = \(placeholder())")
         }
         return (conditions, arguments)
     }

@@ -47,7 +47,20 @@ public enum Grouping: Sendable, Hashable {
     }
 
     /// The SQL expression of a column grouping (time groupings are computed while scanning).
-    var columnSQL: String {
+    var columnSQL: String { columnSQL(.sqlite) }
+
+    /// The SQL expression of a grouping in a dialect.
+    package func columnSQL(_ dialect: SQLDialect) -> String {
+        guard dialect == .postgres else { return sqliteColumnSQL }
+        switch self {
+        case .deployment, .model, .endpoint: return sqliteColumnSQL
+        case .tag(let key): return "(tags::jsonb ->> '" + key.replacingOccurrences(of: "'", with: "''") + "')"
+        case .day: return "to_char(to_timestamp(started_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        case .hour: return "to_char(to_timestamp(started_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24\":00Z\"')"
+        }
+    }
+
+    private var sqliteColumnSQL: String {
         switch self {
         case .deployment: return "deployment"
         case .model: return "model"
@@ -63,4 +76,9 @@ public enum Grouping: Sendable, Hashable {
         let path = "$.\"" + key.replacingOccurrences(of: "\"", with: "\\\"") + "\""
         return "json_extract(tags, '" + path.replacingOccurrences(of: "'", with: "''") + "')"
     }
+}
+
+/// The SQL dialect of a store: the live SQLite database, or the central PostgreSQL store.
+package enum SQLDialect: Sendable {
+    case sqlite, postgres
 }

@@ -33,7 +33,7 @@ public struct UsageQuery: Sendable {
         try run(on: store.sources(archiveDirectory: archiveDirectory), breakdowns: breakdowns)
     }
 
-    func run(on sources: [any AttemptSource], breakdowns: [[Grouping]] = []) throws -> Result {
+    package func run(on sources: [any AttemptSource], breakdowns: [[Grouping]] = []) throws -> Result {
         let plan = try UsagePlan(groupingSets: [groupings] + breakdowns)
         let tallies = UsageTallies(plan: plan)
         for source in sources {

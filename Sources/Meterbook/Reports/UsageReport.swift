@@ -42,7 +42,7 @@ public struct UsageReport: Sendable {
         try build(sources: store.sources(archiveDirectory: archiveDirectory), days: days, groupings: groupings, filter: filter, charts: charts, now: now)
     }
 
-    static func build(sources: [any AttemptSource], days: DayRange, groupings: [Grouping], filter: AttemptFilter,
+    package static func build(sources: [any AttemptSource], days: DayRange, groupings: [Grouping], filter: AttemptFilter,
                       charts wantsCharts: Bool, now: Date) throws -> UsageReport {
         let query = UsageQuery(days: days, groupings: groupings, filter: filter)
         let timeGrouping: Grouping = days.dayCount <= 2 ? .hour : .day

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Meterbook
+import MeterbookPostgres
 
 extension MeterbookCommand {
     /// Thresholds for cron and CI: exit 3 when one is crossed.
@@ -65,7 +66,12 @@ extension MeterbookCommand {
 
         func run() async throws {
             let check = ThresholdCheck(days: try range.resolve(), filter: try filters.make(), thresholds: try thresholds(), scope: per)
-            let result = try check.run(on: try store.openForReading(), archiveDirectory: store.archiveDirectory)
+            let result: ThresholdCheck.Result
+            if let central = try store.centralStore() {
+                result = try await CentralReader.read(central, logger: .cli("meterbook.postgres")) { source in try check.run(on: [source]) }
+            } else {
+                result = try check.run(on: try store.openForReading(), archiveDirectory: store.archiveDirectory)
+            }
             switch format {
             case .json: Console.out(result.json().render(pretty: true))
             case .table: Console.out(result.text())

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Meterbook
+import MeterbookPostgres
 
 extension MeterbookCommand {
     /// Every attempt in a range as CSV or NDJSON, streamed.
@@ -32,20 +33,37 @@ extension MeterbookCommand {
         func run() async throws {
             let days = try range.resolve()
             let filter = try filters.make()
-            let database = try store.openForReading()
+            let (out, format) = (out, format)
+            if let central = try store.centralStore() {
+                // The whole export runs on the reader's own thread: rows go from the socket to the sink as they arrive.
+                try await CentralReader.read(central, logger: .cli("meterbook.postgres")) { source in
+                    try Self.write(out: out, days: days) { sink in
+                        try AttemptExport.write(sources: [source], range: days.bounds, filter: filter, format: format, to: sink)
+                    }
+                }
+            } else {
+                let database = try store.openForReading()
+                let archiveDirectory = store.archiveDirectory
+                try Self.write(out: out, days: days) { sink in
+                    try AttemptExport.write(store: database, archiveDirectory: archiveDirectory, range: days.bounds, filter: filter, format: format, to: sink)
+                }
+            }
+        }
+
+        /// Writes to `out` atomically (noting the count), or streams to stdout.
+        private static func write(out: String?, days: DayRange, _ rows: (ByteSink) throws -> Int) throws {
             if let out {
                 let file = try AtomicFile(path: out)
                 do {
-                    let rows = try AttemptExport.write(store: database, archiveDirectory: store.archiveDirectory, range: days.bounds, filter: filter, format: format, to: file.sink)
+                    let count = try rows(file.sink)
                     try file.commit()
-                    Console.note("Exported \(rows) attempts from \(days.description) (UTC) to \(out).")
+                    Console.note("Exported \(count) attempts from \(days.description) (UTC) to \(out).")
                 } catch {
                     file.discard()
                     throw error
                 }
             } else {
-                let sink = ByteSink(descriptor: STDOUT_FILENO)
-                try AttemptExport.write(store: database, archiveDirectory: store.archiveDirectory, range: days.bounds, filter: filter, format: format, to: sink)
+                _ = try rows(ByteSink(descriptor: STDOUT_FILENO))
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Meterbook
+import MeterbookPostgres
 
 extension MeterbookCommand {
     /// Runs a saved SQL query (queries/*.sql) with named parameters, read-only.
@@ -54,9 +55,18 @@ extension MeterbookCommand {
         }
 
         func run() async throws {
-            let query = try QueryFile.load(file)
-            let database = try store.openForReading()
-            let result = try QueryRunner.run(query, parameters: try parsedParameters(), store: database)
+            let parameters = try parsedParameters()
+            let result: QueryRunner.Result
+            if let central = try store.centralStore() {
+                // queries/NAME.sql is SQLite's dialect: its twin queries/postgres/NAME.sql runs instead when present.
+                let query = try QueryFile.load(CentralQuery.postgresVersion(of: file))
+                result = try await CentralReader.read(central, logger: .cli("meterbook.postgres")) { source in
+                    try CentralQuery.run(query, parameters: parameters, on: source)
+                }
+            } else {
+                let query = try QueryFile.load(file)
+                result = try QueryRunner.run(query, parameters: parameters, store: try store.openForReading())
+            }
             let text: String
             switch format {
             case .table: text = result.table()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Meterbook
+import MeterbookPostgres
 
 extension MeterbookCommand {
     /// Usage per deployment (or day, model, endpoint, tag) over whole UTC days.
@@ -41,8 +42,16 @@ extension MeterbookCommand {
             let groupings = try usage { try Grouping.parse(by.isEmpty ? ["deployment"] : by) }
             let days = try range.resolve()
             let filter = try filters.make()
-            let database = try store.openForReading()
-            let report = try UsageReport.build(store: database, archiveDirectory: store.archiveDirectory, days: days, groupings: groupings, filter: filter, charts: format == .html)
+            let charts = format == .html
+            let report: UsageReport
+            if let central = try store.centralStore() {
+                report = try await CentralReader.read(central, logger: .cli("meterbook.postgres")) { source in
+                    try UsageReport.build(sources: [source], days: days, groupings: groupings, filter: filter, charts: charts, now: Date())
+                }
+            } else {
+                let database = try store.openForReading()
+                report = try UsageReport.build(store: database, archiveDirectory: store.archiveDirectory, days: days, groupings: groupings, filter: filter, charts: charts)
+            }
             let target = OutputTarget(path: out)
             try target.write(format.renderer(color: target.usesColor).render(report), what: "the \(format.rawValue) report")
             if !format.showsNotes {

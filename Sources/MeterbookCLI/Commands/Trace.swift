@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Meterbook
+import MeterbookPostgres
 
 extension MeterbookCommand {
     /// Every attempt of one call, found by any of its IDs.
@@ -36,7 +37,6 @@ extension MeterbookCommand {
         }
 
         func run() async throws {
-            let database = try store.openForReading()
             var days: ClosedRange<UTCDay>?
             if since != nil || until != nil {
                 let first = try since.map { try DayRange.parse($0, option: "--since") } ?? UTCDay(daysSinceEpoch: 0)
@@ -44,7 +44,13 @@ extension MeterbookCommand {
                 guard first <= last else { throw ValidationError("--since \(first) is after --until \(last): swap them.") }
                 days = first...last
             }
-            let match = try CallTrace.find(id.trimmingCharacters(in: .whitespaces), in: database, archiveDirectory: store.archiveDirectory, days: days)
+            let id = id.trimmingCharacters(in: .whitespaces)
+            let match: TraceMatch
+            if let central = try store.centralStore() {
+                match = try await CentralReader.read(central, logger: .cli("meterbook.postgres")) { source in try CallTrace.find(id, in: [source]) }
+            } else {
+                match = try CallTrace.find(id, in: try store.openForReading(), archiveDirectory: store.archiveDirectory, days: days)
+            }
             Console.out(format.render(match), terminator: "")
         }
     }

@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import Logging
 import Meterbook
+import MeterbookPostgres
 
 /// `--db` and `--config`, shared by every command.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The database file.", discussion: "Default: $METERBOOK_DB, else $XDG_DATA_HOME/meterbook/meterbook.sqlite.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The database file, or a central PostgreSQL store (postgres://...) for report, export, trace, check and query.", discussion: "Default: $METERBOOK_DB, else $XDG_DATA_HOME/meterbook/meterbook.sqlite.", valueName: "path|url"))
     var db: String?
 
     @Option(name: .long, help: ArgumentHelp("The config file (deployments, prices).", discussion: "Default: $METERBOOK_CONFIG, else meterbook.toml beside the database.", valueName: "path"))
@@ -24,19 +25,36 @@ struct StoreOptions: ParsableArguments {
         return try MeterbookConfig.load(path: location.path, required: location.required)
     }
 
+    /// `--db` (else $METERBOOK_DB) when it names a PostgreSQL server: the read commands then read the central
+    /// store. Credentials come from the URL or PGUSER/PGPASSWORD/...; the password never appears in messages.
+    func centralStore() throws -> PostgresSettings? {
+        let value = db.flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.environment["METERBOOK_DB"]
+        guard let value, PostgresSettings.isURL(value) else { return nil }
+        return try PostgresSettings(url: value)
+    }
+
     /// Opens the database for recording, creating it when missing.
     func openForWriting() throws -> MeterbookStore {
-        try MeterbookStore(path: databasePath, mode: .readWrite)
+        try MeterbookStore(path: try localPath(), mode: .readWrite)
     }
 
     /// Opens an existing database read-only; a missing file is an error, never created, and nothing is written.
     func openForReading() throws -> MeterbookStore {
-        try MeterbookStore(path: databasePath, mode: .readOnly)
+        try MeterbookStore(path: try localPath(), mode: .readOnly)
     }
 
     /// Opens an existing database to change rows (reprice); a missing file is an error, never created.
     func openExisting() throws -> MeterbookStore {
-        try MeterbookStore(path: databasePath, mode: .existing)
+        try MeterbookStore(path: try localPath(), mode: .existing)
+    }
+
+    /// The SQLite file, refusing a PostgreSQL URL: only the read commands work on the central store.
+    private func localPath() throws -> String {
+        let path = databasePath
+        guard !PostgresSettings.isURL(path) else {
+            throw CommandFailure(message: "This command works on a local SQLite database, and --db (or $METERBOOK_DB) names a PostgreSQL server (\(PostgresSettings.redact(path))): pass --db PATH to a .sqlite file; report, export, trace, check and query read the central store.", exitCode: 2)
+        }
+        return path
     }
 }
 

@@ -50,6 +50,12 @@ public struct ThresholdCheck: Sendable {
         return evaluate(rows)
     }
 
+    /// The same check over other sources (the central PostgreSQL store).
+    package func run(on sources: [any AttemptSource]) throws -> Result {
+        let groupings: [Grouping] = scope == .deployment ? [.day, .deployment] : [.day]
+        return evaluate(try UsageQuery(days: days, groupings: groupings, filter: filter).run(on: sources).rows)
+    }
+
     func evaluate(_ rows: [UsageRow]) -> Result {
         var crossings: [Crossing] = []
         for row in rows where row.requests > 0 {

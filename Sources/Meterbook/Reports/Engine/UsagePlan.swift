@@ -1,16 +1,16 @@
 /// What a scan keys its tallies by: the union of the groupings of every grouping set asked for in one pass
 /// (the report's `--by`, the totals, and the HTML charts' breakdowns).
-struct UsagePlan: Sendable, Equatable {
-    enum TimeUnit: Sendable, Equatable {
+package struct UsagePlan: Sendable, Equatable {
+    package enum TimeUnit: Sendable, Equatable {
         case day, hour
 
         var milliseconds: Int64 { self == .day ? UTCDay.milliseconds : 3_600_000 }
     }
 
     /// The finest time bucket any set needs (hours also give days).
-    var timeUnit: TimeUnit?
+    package var timeUnit: TimeUnit?
     /// Column groupings (deployment, model, endpoint, tags), in first-seen order.
-    var columns: [Grouping]
+    package var columns: [Grouping]
 
     /// Tag keys and columns beyond this many make no readable report; the scan packs keys into fixed slots.
     static let maxColumns = 7

@@ -1,10 +1,10 @@
 /// Tallies per finest group: what a source's scan returns. Grouping sets are projections of these, so one pass
 /// over the attempts serves the rows, the totals and every chart of a report.
-final class UsageTallies {
+package final class UsageTallies {
     let plan: UsagePlan
     private(set) var groups: [TallyKey: GroupTally] = [:]
 
-    init(plan: UsagePlan) {
+    package init(plan: UsagePlan) {
         self.plan = plan
     }
 
@@ -34,7 +34,7 @@ final class UsageTallies {
         if let existing = groups[key] { existing.merge(tally) } else { groups[key] = tally }
     }
 
-    func merge(_ other: UsageTallies) {
+    package func merge(_ other: UsageTallies) {
         for (key, tally) in other.groups { add(tally, for: key) }
     }
 

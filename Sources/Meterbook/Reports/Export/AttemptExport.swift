@@ -11,7 +11,7 @@ public enum AttemptExport {
         try write(sources: store.sources(archiveDirectory: archiveDirectory).reversed(), range: range, filter: filter, format: format, to: sink)
     }
 
-    static func write(sources: [any AttemptSource], range: Range<Int64>, filter: AttemptFilter, format: ExportFormat, to sink: ByteSink) throws -> Int {
+    package static func write(sources: [any AttemptSource], range: Range<Int64>, filter: AttemptFilter, format: ExportFormat, to sink: ByteSink) throws -> Int {
         var encoder = format.makeEncoder()
         try encoder.begin(columns: columns, sink: sink)
         var rows = 0

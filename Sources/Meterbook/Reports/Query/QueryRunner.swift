@@ -8,6 +8,11 @@ public enum QueryRunner {
     public struct Result: Sendable {
         public var columns: [String]
         public var rows: [[JSONNode]]
+
+        package init(columns: [String], rows: [[JSONNode]]) {
+            self.columns = columns
+            self.rows = rows
+        }
     }
 
     /// Binds `--param` values (and the file's defaults) by name. Values that name a day (`today`, `-7d`) become
@@ -77,7 +82,7 @@ public enum QueryRunner {
         }
     }
 
-    static func bindable(_ text: String, today: UTCDay) -> DatabaseValueConvertible {
+    package static func bindable(_ text: String, today: UTCDay) -> DatabaseValueConvertible {
         if text.lowercased() == "today" || text.lowercased() == "yesterday" || (text.hasPrefix("-") && text.hasSuffix("d")),
            let day = DayRange.day(text, today: today) {
             return day.description

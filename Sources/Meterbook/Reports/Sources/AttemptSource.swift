@@ -1,7 +1,7 @@
 /// Where attempts are read from. The live database is one source; compressed daily archives (the rotation issue)
 /// will be another, and commands then read the union of the sources that cover a range. Each operation is
 /// shaped so that a source can answer it in its own way: SQL on the database, a line-by-line read of an archive.
-protocol AttemptSource: Sendable {
+package protocol AttemptSource: Sendable {
     /// What the source is, for messages (`the database /path/meterbook.sqlite`).
     var name: String { get }
 

@@ -23,7 +23,7 @@ public enum CallTrace {
         return try find(id, in: [DatabaseSource(store: store), archives])
     }
 
-    static func find(_ id: String, in sources: [any AttemptSource]) throws -> TraceMatch {
+    package static func find(_ id: String, in sources: [any AttemptSource]) throws -> TraceMatch {
         for (index, source) in sources.enumerated() {
             guard var match = try source.trace(id: id) else { continue }
             // The call's other attempts may sit in another source (half archived, or retried across midnight).

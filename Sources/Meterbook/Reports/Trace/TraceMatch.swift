@@ -7,6 +7,13 @@ public struct TraceMatch: Sendable {
     public var callID: String
     public var attempts: [AttemptRecord]
 
+    package init(id: String, matchedColumn: String, callID: String, attempts: [AttemptRecord]) {
+        self.id = id
+        self.matchedColumn = matchedColumn
+        self.callID = callID
+        self.attempts = attempts
+    }
+
     /// The correlation columns `trace` searches, in the order it tries them.
     public static let searchedColumns = ["call_id", "response_id", "request_id", "apim_request_id", "upstream_request_id"]
 }
