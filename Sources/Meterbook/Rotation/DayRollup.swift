@@ -102,9 +102,9 @@ struct DayRollup {
     func save(_ db: Database) throws {
         let dayText = day.description
         for (key, figures) in groups {
-            let existing = try Row.fetchOne(db, sql: """
+            let existing = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT rowid, * FROM rollups WHERE day = ? AND deployment IS ? AND model IS ? AND endpoint = ? AND status_class = ?
-                """, arguments: [dayText, key.deployment, key.model, key.endpoint, key.statusClass])
+                """), arguments: [dayText, key.deployment, key.model, key.endpoint, key.statusClass])
             var latency = figures.latency
             var ttft = figures.ttft
             var open = figures.openCallIDs
@@ -119,15 +119,15 @@ struct DayRollup {
                 latency.merge(LatencyHistogram(encoded: existing["latency_histogram"] ?? ""))
                 ttft.merge(LatencyHistogram(encoded: existing["ttft_histogram"] ?? ""))
                 open.formUnion(Self.decodeIDs(existing["open_call_ids"] ?? ""))
-                try db.execute(sql: "DELETE FROM rollups WHERE rowid = ?", arguments: [existing["rowid"] as Int64?])
+                try db.cachedStatement(sql: "DELETE FROM rollups WHERE rowid = ?").execute(arguments: [existing["rowid"] as Int64?])
             }
             var arguments: [(any DatabaseValueConvertible)?] = [dayText, key.deployment, key.model, key.endpoint, key.statusClass]
             arguments += sums.map { $0 as (any DatabaseValueConvertible)? }
             arguments += [cost.value, open.sorted().joined(separator: "\n"), latency.encoded, ttft.encoded]
             let names = ["day", "deployment", "model", "endpoint", "status_class"] + Self.countColumns
                 + ["cost_usd", "open_call_ids", "latency_histogram", "ttft_histogram"]
-            try db.execute(sql: "INSERT INTO rollups (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
-                           arguments: StatementArguments(arguments))
+            try db.cachedStatement(sql: "INSERT INTO rollups (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))")
+                .execute(arguments: StatementArguments(arguments))
         }
     }
 

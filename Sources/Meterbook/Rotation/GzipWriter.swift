@@ -3,7 +3,7 @@ import Foundation
 
 /// Writes one gzip file through zlib, counting and hashing the compressed bytes as they reach the disk.
 /// The file is created exclusively (never over an existing one) and made durable by `finish()`.
-final class GzipWriter {
+package final class GzipWriter {
     let path: String
     private var stream = z_stream()
     private var descriptor: Int32
@@ -12,11 +12,11 @@ final class GzipWriter {
     private var hasher = SHA256()
     private var finished = false
     /// Compressed bytes written so far.
-    private(set) var compressedBytes = 0
+    package private(set) var compressedBytes = 0
     /// Uncompressed bytes taken so far.
-    private(set) var rawBytes = 0
+    package private(set) var rawBytes = 0
 
-    init(path: String, level: Int32 = 6) throws {
+    package init(path: String, level: Int32 = 6) throws {
         self.path = path
         descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
@@ -38,7 +38,7 @@ final class GzipWriter {
     }
 
     /// Compresses `bytes` (any size).
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         rawBytes += bytes.count
         stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
@@ -49,7 +49,7 @@ final class GzipWriter {
     }
 
     /// Ends the gzip stream, writes it out, fsyncs the file and closes it. Returns the compressed file's SHA-256.
-    func finish() throws -> String {
+    package func finish() throws -> String {
         guard !finished else { return "" }
         finished = true
         stream.next_in = nil

@@ -245,6 +245,37 @@ import Testing
         #expect(try ArchiveCatalog(store: seed.store).entries().isEmpty)
     }
 
+    /// A backlog that is most of the table drops and rebuilds the indexes in the deleting transaction; a rotation
+    /// that leaves most rows live deletes row by row. Either way the same rows go, and the indexes stay as the schema
+    /// made them.
+    @Test(arguments: [false, true])
+    func bothDeletePathsKeepTheIndexesAndDeleteExactlyTheArchivedRows(mostRowsStay: Bool) throws {
+        var attempts = Seed.attempts
+        if mostRowsStay {
+            attempts += (0..<200).map { index in
+                AttemptRecord(callID: "live-\(index)", startedAt: Seed.at(Seed.day4, "10:00:00.000") + Int64(index), provider: .azureOpenAI,
+                              api: .responses, endpoint: Seed.eastEndpoint, deployment: "gpt-4o", path: "/openai/v1/responses", status: 200)
+            }
+        }
+        let seed = try SeededDatabase(attempts: attempts)
+        func indexes() throws -> [String] {
+            try seed.store.read { db in
+                try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL ORDER BY name")
+            }
+        }
+        let before = try indexes()
+        let live = try seed.store.allAttempts().filter { $0.startedAt >= Seed.day4.startMs }
+        let result = try ArchiveRotation.rotate(store: seed.store, archiveDirectory: ArchiveRotation.defaultDirectory(forDatabase: seed.path),
+                                                retentionDays: 0, now: now)
+        #expect(result.archived.map(\.day) == [Seed.day1, Seed.day2, Seed.day3])
+        #expect(try seed.store.allAttempts() == live)
+        #expect(try indexes() == before)
+        #expect(!before.isEmpty)
+        #expect(try seed.store.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
+        // The indexes answer: a trace of a live call goes through requests_call_id.
+        #expect(try CallTrace.find(live[0].callID, in: seed.store).attempts.contains { $0.id == live[0].id })
+    }
+
     @Test func leftoversOfAnInterruptedRotationAreRemovedAndRedone() throws {
         let folder = archive + "/2026/03"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -34,14 +34,16 @@ extension DatabaseSource {
 
     /// Columns of `requests` declared TEXT: `sqlite3_column_text` returns nil for their NULLs, so they need no
     /// separate type check per cell.
-    private static let textColumns: Set<String> = [
+    static let textColumns: Set<String> = [
         "call_id", "provider", "api", "endpoint", "deployment", "model", "method", "path", "api_version", "outcome", "error_type",
         "error_code", "error_message", "usage_json", "response_id", "request_id", "apim_request_id", "upstream_request_id",
         "region", "tags",
     ]
 
+    /// `afterRow`, when given, sees each row's statement after the row is encoded (rotation summarises it there).
     static func writeRows<Encoder: RowEncoder>(_ statement: Statement, db: Database, columns: [String],
-                                               encoder: inout Encoder, sink: ByteSink) throws -> Int {
+                                               encoder: inout Encoder, sink: ByteSink,
+                                               afterRow: ((OpaquePointer) throws -> Void)? = nil) throws -> Int {
         let handle = statement.sqliteStatement
         let isText = columns.map { textColumns.contains($0) }
         var rows = 0
@@ -75,6 +77,7 @@ extension DatabaseSource {
                 }
             }
             try encoder.endRow(sink: sink)
+            try afterRow?(handle)
             rows += 1
         }
         return rows
