@@ -198,6 +198,12 @@ public enum ArchiveRotation {
         guard !files.isEmpty else { return }
         do {
             try store.write { db in
+                // Debian and others build SQLite with SECURE_DELETE, which zeroes every freed page and so writes
+                // each deleted page to the WAL (and the checkpoint writes it again). These rows now live in the
+                // archives, so zeroing their old pages protects nothing: FAST zeroes only what costs no extra I/O.
+                let secureDelete = try Int.fetchOne(db, sql: "PRAGMA secure_delete") ?? 0
+                try db.execute(sql: "PRAGMA secure_delete = FAST")
+                defer { try? db.execute(sql: "PRAGMA secure_delete = \(secureDelete)") }
                 // The indexes exactly as the schema made them (partial ones keep their WHERE).
                 let indexes = rebuildIndexes ? try Row.fetchAll(db, sql: """
                     SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL ORDER BY name

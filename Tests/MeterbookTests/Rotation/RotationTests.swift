@@ -301,6 +301,18 @@ import Testing
         }
     }
 
+    /// The stored forms read back byte by byte: the zero bucket, negative indexes (latencies under 1 ms), and pairs
+    /// that are not `index:count` skipped; open call ids one a line.
+    @Test func storedHistogramsAndCallIDsParse() {
+        let histogram = LatencyHistogram(encoded: "z:3,-2:1,5:2,bad,7:x,:4,9:1")
+        #expect(histogram.counts == [Int.min: 3, -2: 1, 5: 2, 9: 1])
+        #expect(histogram.total == 7)
+        #expect(LatencyHistogram(encoded: histogram.encoded) == histogram)
+        #expect(LatencyHistogram(encoded: "") == LatencyHistogram())
+        #expect(DayRollup.decodeIDs("a-1\nb-2\n\nc-3") == ["a-1", "b-2", "c-3"])
+        #expect(DayRollup.decodeIDs("").isEmpty)
+    }
+
     @Test func idFilterHasNoFalseNegativesAndFewFalsePositives() {
         var filter = IDFilter(capacity: 2000)
         let ids = (0..<2000).map { "id-\($0)-\(UUID().uuidString)" }
