@@ -152,7 +152,7 @@ enum RotationBenchmark {
         var megabytesPerSecond: Double
     }
 
-    /// Compresses the NDJSON of the first archives (up to ~40 MB) again at zlib levels 1, 3, 6 and 9.
+    /// Compresses the NDJSON of the first archives (up to ~40 MB) again at zlib levels 1, 3, 4, 5, 6 and 9.
     static func compressionLevels(of archives: [String], scratch folder: String) throws -> [LevelTrial] {
         var raw: [UInt8] = []
         var rows = 0
@@ -164,7 +164,7 @@ enum RotationBenchmark {
                 return true
             }
         }
-        return try ([1, 3, 6, 9] as [Int32]).map { level in
+        return try ([1, 3, 4, 5, 6, 9] as [Int32]).map { level in
             let path = (folder as NSString).appendingPathComponent("level-\(level).gz")
             try? FileManager.default.removeItem(atPath: path)
             defer { try? FileManager.default.removeItem(atPath: path) }
