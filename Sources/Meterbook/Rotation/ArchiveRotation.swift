@@ -41,6 +41,10 @@ public enum ArchiveRotation {
     /// lock and how large the WAL grows, while a backlog of many small days still costs few index rewrites.
     static let rowsPerTransaction = 250_000
 
+    /// The same when the rotation moves most of the table: transactions that rebuild the indexes are cheap per row,
+    /// and this bounds the summaries (rollups, ID filters) held until the commit.
+    static let rowsPerRebuildingTransaction = 5_000_000
+
     /// `archive/` beside the database file.
     public static func defaultDirectory(forDatabase path: String) -> String {
         let folder = (path as NSString).deletingLastPathComponent
@@ -72,12 +76,13 @@ public enum ArchiveRotation {
         try makeDirectory(archiveDirectory)
         let lock = try RotationLock(directory: archiveDirectory)
         defer { lock.release() }
-        // A backlog that is most of the table (a first rotation, or one after months without) is deleted in one
-        // transaction that drops the requests indexes and builds them again over the rows that stay: deleting row by
-        // row costs a seek in each of eight indexes per row, rebuilding costs a sort of what is left.
+        // A backlog that is most of the table (a first rotation, or one after months without) goes in large
+        // batches, and a batch at least as large as what stays after it is deleted in a transaction that drops the
+        // requests indexes and builds them again over the rows that stay: deleting row by row costs a seek in each
+        // index per row, rebuilding costs a sort of what is left.
         let archiving = days.map(\.rows).reduce(0, +)
-        let rebuildIndexes = archiving * 2 >= liveRows
-        let limit = rebuildIndexes ? Int.max : rowsPerTransaction
+        let limit = archiving * 2 >= liveRows ? rowsPerRebuildingTransaction : rowsPerTransaction
+        var live = liveRows
         var next = 0
         while next < days.count {
             var end = next + 1
@@ -88,6 +93,8 @@ public enum ArchiveRotation {
             }
             let batch = Array(days[next..<end])
             next = end
+            let rebuildIndexes = rows >= live - rows
+            live -= rows
             let written = prepare(batch, directory: archiveDirectory, store: store)
             result.removedLeftovers += written.flatMap(\.removed)
             // Days archive in order: the first failure stops rotation, with the days before it committed.
