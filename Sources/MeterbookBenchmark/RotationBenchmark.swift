@@ -117,7 +117,7 @@ enum RotationBenchmark {
         print("| what | goal | result |")
         print("|---|---|---|")
         print("| rotate \(count.formatted()) attempts into \(result.archived.count) daily archives (write, fsync, read back, SHA-256, rollups, delete, vacuum), in-process | ≤ 10 s | \(format(rotateSeconds)) (\(Int(Double(count) / rotateSeconds).formatted()) rows/s) |")
-        print("| compression: \(raw / 1_000_000) MB of NDJSON into \(bytes / 1_000_000) MB of gzip (level \(ArchiveRotation.compressionLevel)) | ≥ 8× | \(String(format: "%.1f", ratio))× (\(raw / max(count, 1)) B/row raw, \(bytes / max(count, 1)) B/row compressed) |")
+        print("| compression: \(raw / 1_000_000) MB of NDJSON into \(bytes / 1_000_000) MB of gzip (level \(ArchiveRotation.compressionLevel), \(ArchiveRotation.compressionStrategy == .filtered ? "Z_FILTERED" : "default strategy")) | ≥ 8× | \(String(format: "%.1f", ratio))× (\(raw / max(count, 1)) B/row raw, \(bytes / max(count, 1)) B/row compressed) |")
         print("| trace of an absent ID across \(result.archived.count) archives, in-process | ≤ 200 ms | \(format(traceInProcess)) |")
         print("| `meterbook trace ABSENT` (exit 1) | ≤ 200 ms | \(format(traceCLI)) |")
         print("| report over \(options.days) archived days (rollups), in-process | ≤ 1 s | \(format(reportInProcess)) |")
@@ -129,10 +129,12 @@ enum RotationBenchmark {
         print("")
         print("zlib levels on the same rows (the first archives' NDJSON, \(levels.first.map { $0.rawBytes / 1_000_000 } ?? 0) MB, compressed again on one core, fsync included):")
         print("")
-        print("| level | ratio | B/row compressed | MB/s of NDJSON |")
-        print("|---|---|---|---|")
+        print("| level | strategy | ratio | B/row compressed | MB/s of NDJSON |")
+        print("|---|---|---|---|---|")
         for level in levels {
-            print("| \(level.level) | \(String(format: "%.2f", level.ratio))× | \(level.bytesPerRow) | \(Int(level.megabytesPerSecond)) |")
+            let strategy = level.strategy == .filtered ? "Z_FILTERED" : "default"
+            let chosen = level.level == ArchiveRotation.compressionLevel && level.strategy == ArchiveRotation.compressionStrategy ? " (archives)" : ""
+            print("| \(level.level) | \(strategy)\(chosen) | \(String(format: "%.2f", level.ratio))× | \(level.bytesPerRow) | \(Int(level.megabytesPerSecond)) |")
         }
         print("")
     }
@@ -146,13 +148,14 @@ enum RotationBenchmark {
 
     struct LevelTrial {
         var level: Int32
+        var strategy: GzipWriter.Strategy
         var rawBytes: Int
         var ratio: Double
         var bytesPerRow: Int
         var megabytesPerSecond: Double
     }
 
-    /// Compresses the NDJSON of the first archives (up to ~40 MB) again at zlib levels 1, 3, 4, 5, 6 and 9.
+    /// Compresses the NDJSON of the first archives (up to ~40 MB) again at zlib levels 1 to 9, with the default strategy and Z_FILTERED.
     static func compressionLevels(of archives: [String], scratch folder: String) throws -> [LevelTrial] {
         var raw: [UInt8] = []
         var rows = 0
@@ -164,16 +167,18 @@ enum RotationBenchmark {
                 return true
             }
         }
-        return try ([1, 3, 4, 5, 6, 9] as [Int32]).map { level in
-            let path = (folder as NSString).appendingPathComponent("level-\(level).gz")
+        let trials: [(Int32, GzipWriter.Strategy)] = [(1, .standard), (3, .standard), (4, .standard), (4, .filtered), (5, .standard),
+                                                     (5, .filtered), (6, .standard), (6, .filtered), (9, .standard), (9, .filtered)]
+        return try trials.map { level, strategy in
+            let path = (folder as NSString).appendingPathComponent("level-\(level)-\(strategy).gz")
             try? FileManager.default.removeItem(atPath: path)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let start = DispatchTime.now().uptimeNanoseconds
-            let writer = try GzipWriter(path: path, level: level)
+            let writer = try GzipWriter(path: path, level: level, strategy: strategy)
             try raw.withUnsafeBytes { try writer.write($0) }
             _ = try writer.finish()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            return LevelTrial(level: level, rawBytes: raw.count, ratio: Double(raw.count) / Double(max(1, writer.compressedBytes)),
+            return LevelTrial(level: level, strategy: strategy, rawBytes: raw.count, ratio: Double(raw.count) / Double(max(1, writer.compressedBytes)),
                               bytesPerRow: writer.compressedBytes / max(1, rows), megabytesPerSecond: Double(raw.count) / seconds / 1e6)
         }
     }

@@ -20,7 +20,7 @@ enum DayWriter {
     }
 
     static func write(day: UTCDay, expectedRows: Int, to path: String, store: MeterbookStore) throws -> Written {
-        let writer = try GzipWriter(path: path, level: ArchiveRotation.compressionLevel)
+        let writer = try GzipWriter(path: path, level: ArchiveRotation.compressionLevel, strategy: ArchiveRotation.compressionStrategy)
         do {
             var written = try store.read { db -> Written in
                 // Up to five IDs per attempt; most have three or four.

@@ -16,14 +16,24 @@ package final class GzipWriter {
     /// Uncompressed bytes taken so far.
     package private(set) var rawBytes = 0
 
-    package init(path: String, level: Int32 = 6) throws {
+    /// zlib's deflate strategies that suit text (levels 1–3 ignore the strategy).
+    package enum Strategy: Sendable {
+        /// `Z_DEFAULT_STRATEGY`.
+        case standard
+        /// `Z_FILTERED`: no matches shorter than 6 bytes (more literals, fewer short copies).
+        case filtered
+
+        var zlibValue: Int32 { self == .filtered ? Z_FILTERED : Z_DEFAULT_STRATEGY }
+    }
+
+    package init(path: String, level: Int32 = 6, strategy: Strategy = .standard) throws {
         self.path = path
         descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw ArchiveError(.cannotWrite, "Could not create \(path): \(String(cString: strerror(errno))). Make the archive folder writable or pass --archive-dir.")
         }
         output = .allocate(capacity: outputCapacity)
-        let code = czlib_deflate_init_gzip(&stream, level)
+        let code = czlib_deflate_init_gzip(&stream, level, strategy.zlibValue)
         guard code == Z_OK else {
             close(descriptor)
             output.deallocate()
