@@ -56,9 +56,12 @@ enum RotationBenchmark {
         let before = try UsageReport.build(store: store, days: days).totals
         let archive = ArchiveRotation.defaultDirectory(forDatabase: options.database)
 
+        let startLoad = ReportsBenchmark.currentLoad()
+        let startCPU = cpuSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
         let result = try ArchiveRotation.rotate(store: store, archiveDirectory: archive, retentionDays: 30)
         let rotateSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let rotateCPU = cpuSeconds() - startCPU
         let rows = result.archived.map(\.rows).reduce(0, +)
         let bytes = result.archived.map(\.bytes).reduce(0, +)
         let raw = result.archived.map(\.rawBytes).reduce(0, +)
@@ -100,11 +103,13 @@ enum RotationBenchmark {
         let reportCLI = try cli(["report", "--from", firstDay.description, "--to", lastDay.description, "--format", "json"])
         let tagReport = try median { _ = try UsageReport.build(store: store, days: DayRange(from: lastDay.adding(days: -6), to: lastDay), groupings: [.tag("app")]) }
         let ratio = Double(raw) / Double(max(bytes, 1))
+        let levels = try compressionLevels(of: result.archived.map(\.path), scratch: folder)
+        let endLoad = ReportsBenchmark.currentLoad()
 
         func format(_ seconds: Double) -> String { ReportsBenchmark.format(seconds) }
         print("## Rotation and archives (`meterbook-benchmark rotation`, issue 4)")
         print("")
-        print("\(count.formatted()) generated attempts (the reports benchmark's generator: random ids, usage objects, tags) over "
+        print("\(count.formatted()) generated attempts (the reports benchmark's generator: ids and usage objects in the services' formats, tags) over "
               + "\(options.days) days and \(options.deployments) deployments, all older than the 30-day window; "
               + "\(ProcessInfo.processInfo.activeProcessorCount) cores, shared; release build; median of \(options.runs) runs where repeated. "
               + "`meterbook` rows are the real binary, a new process per run (start-up included).")
@@ -112,12 +117,69 @@ enum RotationBenchmark {
         print("| what | goal | result |")
         print("|---|---|---|")
         print("| rotate \(count.formatted()) attempts into \(result.archived.count) daily archives (write, fsync, read back, SHA-256, rollups, delete, vacuum), in-process | ≤ 10 s | \(format(rotateSeconds)) (\(Int(Double(count) / rotateSeconds).formatted()) rows/s) |")
-        print("| compression: \(raw / 1_000_000) MB of NDJSON into \(bytes / 1_000_000) MB of gzip (level 6) | ≥ 8× | \(String(format: "%.1f", ratio))× (\(raw / max(count, 1)) B/row raw, \(bytes / max(count, 1)) B/row compressed) |")
+        print("| compression: \(raw / 1_000_000) MB of NDJSON into \(bytes / 1_000_000) MB of gzip (level \(ArchiveRotation.compressionLevel), \(ArchiveRotation.compressionStrategy == .filtered ? "Z_FILTERED" : "default strategy")) | ≥ 8× | \(String(format: "%.1f", ratio))× (\(raw / max(count, 1)) B/row raw, \(bytes / max(count, 1)) B/row compressed) |")
         print("| trace of an absent ID across \(result.archived.count) archives, in-process | ≤ 200 ms | \(format(traceInProcess)) |")
         print("| `meterbook trace ABSENT` (exit 1) | ≤ 200 ms | \(format(traceCLI)) |")
         print("| report over \(options.days) archived days (rollups), in-process | ≤ 1 s | \(format(reportInProcess)) |")
         print("| `meterbook report --from \(firstDay) --to \(lastDay) --format json` | ≤ 1 s | \(format(reportCLI)) |")
         print("| report by tag over the last 7 archived days (reads the archive files), in-process | – | \(format(tagReport)) |")
         print("")
+        print("Rotation used \(String(format: "%.1f", rotateCPU)) s of CPU (user + system, both cores) in \(format(rotateSeconds)). "
+              + "Load average (1 min) before the rotation and after the measurements: \(ReportsBenchmark.loadAverage(startLoad)) and \(ReportsBenchmark.loadAverage(endLoad)).")
+        print("")
+        print("zlib levels on the same rows (the first archives' NDJSON, \(levels.first.map { $0.rawBytes / 1_000_000 } ?? 0) MB, compressed again on one core, fsync included):")
+        print("")
+        print("| level | strategy | ratio | B/row compressed | MB/s of NDJSON |")
+        print("|---|---|---|---|---|")
+        for level in levels {
+            let strategy = level.strategy == .filtered ? "Z_FILTERED" : "default"
+            let chosen = level.level == ArchiveRotation.compressionLevel && level.strategy == ArchiveRotation.compressionStrategy ? " (archives)" : ""
+            print("| \(level.level) | \(strategy)\(chosen) | \(String(format: "%.2f", level.ratio))× | \(level.bytesPerRow) | \(Int(level.megabytesPerSecond)) |")
+        }
+        print("")
+    }
+
+    /// CPU time of this process so far (every thread, user and system).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    struct LevelTrial {
+        var level: Int32
+        var strategy: GzipWriter.Strategy
+        var rawBytes: Int
+        var ratio: Double
+        var bytesPerRow: Int
+        var megabytesPerSecond: Double
+    }
+
+    /// Compresses the NDJSON of the first archives (up to ~40 MB) again at zlib levels 1 to 9, with the default strategy and Z_FILTERED.
+    static func compressionLevels(of archives: [String], scratch folder: String) throws -> [LevelTrial] {
+        var raw: [UInt8] = []
+        var rows = 0
+        for path in archives where raw.count < 40_000_000 {
+            try GzipReader(path: path).forEachLine { line in
+                raw.append(contentsOf: line)
+                raw.append(0x0A)
+                rows += 1
+                return true
+            }
+        }
+        let trials: [(Int32, GzipWriter.Strategy)] = [(1, .standard), (3, .standard), (4, .standard), (4, .filtered), (5, .standard),
+                                                     (5, .filtered), (6, .standard), (6, .filtered), (9, .standard), (9, .filtered)]
+        return try trials.map { level, strategy in
+            let path = (folder as NSString).appendingPathComponent("level-\(level)-\(strategy).gz")
+            try? FileManager.default.removeItem(atPath: path)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let writer = try GzipWriter(path: path, level: level, strategy: strategy)
+            try raw.withUnsafeBytes { try writer.write($0) }
+            _ = try writer.finish()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            return LevelTrial(level: level, strategy: strategy, rawBytes: raw.count, ratio: Double(raw.count) / Double(max(1, writer.compressedBytes)),
+                              bytesPerRow: writer.compressedBytes / max(1, rows), megabytesPerSecond: Double(raw.count) / seconds / 1e6)
+        }
     }
 }

@@ -56,39 +56,44 @@ struct ArchiveSource: AttemptSource {
         anyOf("model", filter.models)
         anyOf("endpoint", filter.endpoints)
         anyOf("status_class", filter.statuses.map(\.description))
+        // Read by position: a year of rollups is tens of thousands of rows, and a lookup by name compares names.
+        let columns = ["day", "deployment", "model", "endpoint", "requests", "calls", "open_call_ids", "succeeded", "failed", "throttled",
+                       "server_errors", "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens",
+                       "cost_usd", "priced_requests", "unpriced_requests", "latency_histogram", "ttft_histogram"]
         let rows = try store.read { db -> [Row] in
             guard try db.tableExists("rollups") else { return [] }
-            return try Row.fetchAll(db, sql: "SELECT * FROM rollups WHERE \(conditions.joined(separator: " AND "))", arguments: StatementArguments(arguments))
+            return try Row.fetchAll(db, sql: "SELECT \(columns.joined(separator: ", ")) FROM rollups WHERE \(conditions.joined(separator: " AND "))",
+                                    arguments: StatementArguments(arguments))
         }
         for row in rows {
-            guard let day = UTCDay(iso: row["day"]) else { continue }
+            guard let day = UTCDay(iso: row[0]) else { continue }
             let values = plan.columns.map { grouping -> String? in
                 switch grouping {
-                case .deployment: return row["deployment"]
-                case .model: return row["model"]
-                case .endpoint: return row["endpoint"]
+                case .deployment: return row[1]
+                case .model: return row[2]
+                case .endpoint: return row[3]
                 default: return nil
                 }
             }
             let tally = GroupTally()
-            tally.requests = row["requests"]
-            tally.singleAttemptCalls = row["calls"]
+            tally.requests = row[4]
+            tally.singleAttemptCalls = row[5]
             // `.init`: whatever the tally keys calls by (the id, or a hash of it), built from the id text.
-            tally.retriedCallIDs.formUnion(DayRollup.decodeIDs(row["open_call_ids"] ?? "").map { .init($0) })
-            tally.succeeded = row["succeeded"]
-            tally.failed = row["failed"]
-            tally.throttled = row["throttled"]
-            tally.serverErrors = row["server_errors"]
-            tally.inputTokens = row["input_tokens"]
-            tally.outputTokens = row["output_tokens"]
-            tally.cachedInputTokens = row["cached_input_tokens"]
-            tally.cacheWriteTokens = row["cache_write_tokens"]
-            tally.reasoningTokens = row["reasoning_tokens"]
-            tally.cost.add(row["cost_usd"] ?? 0)
-            tally.pricedRequests = row["priced_requests"]
-            tally.unpricedRequests = row["unpriced_requests"]
-            tally.latencyHistogram = LatencyHistogram(encoded: row["latency_histogram"] ?? "")
-            tally.ttftHistogram = LatencyHistogram(encoded: row["ttft_histogram"] ?? "")
+            tally.retriedCallIDs.formUnion(DayRollup.decodeIDs(row[6] ?? "").map { .init($0) })
+            tally.succeeded = row[7]
+            tally.failed = row[8]
+            tally.throttled = row[9]
+            tally.serverErrors = row[10]
+            tally.inputTokens = row[11]
+            tally.outputTokens = row[12]
+            tally.cachedInputTokens = row[13]
+            tally.cacheWriteTokens = row[14]
+            tally.reasoningTokens = row[15]
+            tally.cost.add(row[16] ?? 0)
+            tally.pricedRequests = row[17]
+            tally.unpricedRequests = row[18]
+            tally.latencyHistogram = LatencyHistogram(encoded: row[19] ?? "")
+            tally.ttftHistogram = LatencyHistogram(encoded: row[20] ?? "")
             let bucket = plan.timeUnit == .day ? day.daysSinceEpoch : 0
             tallies.add(tally, for: TallyKey(bucket: bucket, values: values))
         }

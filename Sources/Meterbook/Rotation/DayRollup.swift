@@ -40,7 +40,17 @@ struct DayRollup {
     private struct CallSighting {
         var sawFirst = false
         var sawFinal = false
-        var keys: Set<Key> = []
+        /// The first group seen, and any others (most calls touch one group: no set to allocate).
+        var key: Key
+        var otherKeys: [Key] = []
+
+        var keys: [Key] { [key] + otherKeys }
+
+        mutating func note(_ record: AttemptRecord, in key: Key) {
+            if record.attempt == 1 { sawFirst = true }
+            if record.final { sawFinal = true }
+            if key != self.key, !otherKeys.contains(key) { otherKeys.append(key) }
+        }
     }
 
     let day: UTCDay
@@ -56,8 +66,13 @@ struct DayRollup {
 
     mutating func add(_ record: AttemptRecord) {
         let key = Key(deployment: record.deployment, model: record.model, endpoint: record.endpoint, statusClass: Self.statusClass(record.status))
-        let figures = groups[key] ?? Figures()
-        groups[key] = figures
+        let figures: Figures
+        if let existing = groups[key] {
+            figures = existing
+        } else {
+            figures = Figures()
+            groups[key] = figures
+        }
         figures.requests += 1
         if record.final {
             if record.outcome == .ok { figures.succeeded += 1 } else { figures.failed += 1 }
@@ -79,17 +94,13 @@ struct DayRollup {
         if let latency = record.latencyMs { figures.latency.add(latency) }
         if let ttft = record.ttftMs { figures.ttft.add(ttft) }
 
-        var sighting = calls[record.callID] ?? CallSighting()
-        if record.attempt == 1 { sighting.sawFirst = true }
-        if record.final { sighting.sawFinal = true }
-        sighting.keys.insert(key)
-        calls[record.callID] = sighting
+        calls[record.callID, default: CallSighting(key: key)].note(record, in: key)
     }
 
     /// Attributes each call to one group; call once, after the last `add`.
     mutating func closeCalls() {
         for (callID, sighting) in calls {
-            if sighting.sawFirst, sighting.sawFinal, sighting.keys.count == 1, let figures = groups[sighting.keys.first!] {
+            if sighting.sawFirst, sighting.sawFinal, sighting.otherKeys.isEmpty, let figures = groups[sighting.key] {
                 figures.calls += 1
             } else {
                 for key in sighting.keys { groups[key]?.openCallIDs.insert(callID) }
@@ -102,9 +113,9 @@ struct DayRollup {
     func save(_ db: Database) throws {
         let dayText = day.description
         for (key, figures) in groups {
-            let existing = try Row.fetchOne(db, sql: """
+            let existing = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT rowid, * FROM rollups WHERE day = ? AND deployment IS ? AND model IS ? AND endpoint = ? AND status_class = ?
-                """, arguments: [dayText, key.deployment, key.model, key.endpoint, key.statusClass])
+                """), arguments: [dayText, key.deployment, key.model, key.endpoint, key.statusClass])
             var latency = figures.latency
             var ttft = figures.ttft
             var open = figures.openCallIDs
@@ -119,15 +130,15 @@ struct DayRollup {
                 latency.merge(LatencyHistogram(encoded: existing["latency_histogram"] ?? ""))
                 ttft.merge(LatencyHistogram(encoded: existing["ttft_histogram"] ?? ""))
                 open.formUnion(Self.decodeIDs(existing["open_call_ids"] ?? ""))
-                try db.execute(sql: "DELETE FROM rollups WHERE rowid = ?", arguments: [existing["rowid"] as Int64?])
+                try db.cachedStatement(sql: "DELETE FROM rollups WHERE rowid = ?").execute(arguments: [existing["rowid"] as Int64?])
             }
             var arguments: [(any DatabaseValueConvertible)?] = [dayText, key.deployment, key.model, key.endpoint, key.statusClass]
             arguments += sums.map { $0 as (any DatabaseValueConvertible)? }
             arguments += [cost.value, open.sorted().joined(separator: "\n"), latency.encoded, ttft.encoded]
             let names = ["day", "deployment", "model", "endpoint", "status_class"] + Self.countColumns
                 + ["cost_usd", "open_call_ids", "latency_histogram", "ttft_histogram"]
-            try db.execute(sql: "INSERT INTO rollups (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
-                           arguments: StatementArguments(arguments))
+            try db.cachedStatement(sql: "INSERT INTO rollups (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))")
+                .execute(arguments: StatementArguments(arguments))
         }
     }
 
@@ -136,6 +147,6 @@ struct DayRollup {
                                "unpriced_requests"]
 
     static func decodeIDs(_ text: String) -> [String] {
-        text.split(separator: "\n").map(String.init)
+        text.utf8.split(separator: 0x0A).map { String(Substring($0)) }
     }
 }

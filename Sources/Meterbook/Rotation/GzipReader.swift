@@ -3,7 +3,7 @@ import Foundation
 
 /// Reads a gzip archive back: inflates it line by line while hashing the compressed bytes, and refuses a
 /// stream that is cut short or damaged (zlib checks the CRC-32 and length in the gzip trailer).
-final class GzipReader {
+package final class GzipReader {
     let path: String
     private var stream = z_stream()
     private var descriptor: Int32
@@ -15,7 +15,7 @@ final class GzipReader {
     private var carry: [UInt8] = []
     private(set) var compressedBytes = 0
 
-    init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -43,7 +43,7 @@ final class GzipReader {
     /// Calls `body` with each line (without its newline; valid only during the call) and returns the number of
     /// lines and the SHA-256 of the compressed file. `body` returns false to stop early (then the hash is "").
     @discardableResult
-    func forEachLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) throws -> (lines: Int, sha256: String) {
+    package func forEachLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) throws -> (lines: Int, sha256: String) {
         var lines = 0
         var ended = false
         while !ended {
@@ -86,8 +86,11 @@ final class GzipReader {
     }
 
     private func split(_ chunk: UnsafeBufferPointer<UInt8>, lines: inout Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) throws -> Bool {
+        guard let base = chunk.baseAddress else { return true }
         var start = 0
-        for index in 0..<chunk.count where chunk[index] == 0x0A {
+        // memchr finds the newlines: a read-back goes through every byte of the archive.
+        while start < chunk.count, let found = memchr(base + start, 0x0A, chunk.count - start) {
+            let index = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
             lines += 1
             if carry.isEmpty {
                 if try !body(UnsafeBufferPointer(rebasing: chunk[start..<index])) { return false }

@@ -3,7 +3,7 @@ import Foundation
 
 /// Writes one gzip file through zlib, counting and hashing the compressed bytes as they reach the disk.
 /// The file is created exclusively (never over an existing one) and made durable by `finish()`.
-final class GzipWriter {
+package final class GzipWriter {
     let path: String
     private var stream = z_stream()
     private var descriptor: Int32
@@ -12,18 +12,28 @@ final class GzipWriter {
     private var hasher = SHA256()
     private var finished = false
     /// Compressed bytes written so far.
-    private(set) var compressedBytes = 0
+    package private(set) var compressedBytes = 0
     /// Uncompressed bytes taken so far.
-    private(set) var rawBytes = 0
+    package private(set) var rawBytes = 0
 
-    init(path: String, level: Int32 = 6) throws {
+    /// zlib's deflate strategies that suit text (levels 1–3 ignore the strategy).
+    package enum Strategy: Sendable {
+        /// `Z_DEFAULT_STRATEGY`.
+        case standard
+        /// `Z_FILTERED`: no matches shorter than 6 bytes (more literals, fewer short copies).
+        case filtered
+
+        var zlibValue: Int32 { self == .filtered ? Z_FILTERED : Z_DEFAULT_STRATEGY }
+    }
+
+    package init(path: String, level: Int32 = 6, strategy: Strategy = .standard) throws {
         self.path = path
         descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw ArchiveError(.cannotWrite, "Could not create \(path): \(String(cString: strerror(errno))). Make the archive folder writable or pass --archive-dir.")
         }
         output = .allocate(capacity: outputCapacity)
-        let code = czlib_deflate_init_gzip(&stream, level)
+        let code = czlib_deflate_init_gzip(&stream, level, strategy.zlibValue)
         guard code == Z_OK else {
             close(descriptor)
             output.deallocate()
@@ -38,7 +48,7 @@ final class GzipWriter {
     }
 
     /// Compresses `bytes` (any size).
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         rawBytes += bytes.count
         stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
@@ -49,7 +59,7 @@ final class GzipWriter {
     }
 
     /// Ends the gzip stream, writes it out, fsyncs the file and closes it. Returns the compressed file's SHA-256.
-    func finish() throws -> String {
+    package func finish() throws -> String {
         guard !finished else { return "" }
         finished = true
         stream.next_in = nil

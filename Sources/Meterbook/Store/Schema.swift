@@ -162,6 +162,7 @@ enum Schema {
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 INSERT OR IGNORE INTO meta (key, value) VALUES ('source_id', ?);
                 """, arguments: [UUID().uuidString.lowercased()])
+        },
         // Day summaries (DaySummaries): the exact report figures of closed days still in this table, so a report
         // over them need not read their attempts. `summary_days` holds one row per day whose summary is valid (or
         // being built: complete = 0); every Meterbook write to `requests` deletes the rows of the days it touches,

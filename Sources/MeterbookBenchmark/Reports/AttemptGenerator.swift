@@ -3,7 +3,8 @@ import Meterbook
 
 /// Deterministic synthetic traffic for the reports benchmark: calls spread over `days` UTC days and
 /// `deployments` deployments (Azure OpenAI and Claude on Foundry), with retries after 429 and 5xx, streams,
-/// cached tokens, Anthropic cache writes, unknown models, random correlation ids and tags, in time order.
+/// cached tokens, Anthropic cache writes, unknown models, random correlation ids and tags, in time order. Ids and
+/// usage objects have the services' shapes (the simulator's: WIRE.md A).
 struct AttemptGenerator {
     struct Deployment {
         var name: String
@@ -130,13 +131,20 @@ struct AttemptGenerator {
             record.errorCode = status == 429 ? "RateLimitReached" : "ServerError"
             record.errorMessage = status == 429 ? "Requests to the deployment have exceeded the rate limit. Retry after 2 seconds." : "The server had an error while processing your request."
         }
-        if deployment.provider.isAnthropic { record.upstreamRequestID = "req_011" + base62(21) }
+        if deployment.provider.isAnthropic { record.upstreamRequestID = "req_011C" + base62(24) }
         if status == 200 {
             record.model = deployment.model
             if stream { record.ttftMs = (record.ttfbMs ?? 0) + Double(random.next() % 300) }
             let usage = usage(for: deployment)
             record.setUsage(usage)
-            record.responseID = deployment.api == .messages ? "msg_" + base62(24) : (deployment.api == .responses ? "resp_" + base62(48) : "chatcmpl-" + base62(29))
+            // The formats the services mint (and the simulator serves): resp_ + 48 hex digits, msg_01 + 22 and
+            // chatcmpl- + 29 base62 characters; embeddings have none.
+            switch deployment.api {
+            case .messages: record.responseID = "msg_01" + base62(22)
+            case .responses: record.responseID = "resp_" + hex(48)
+            case .embeddings: break
+            default: record.responseID = "chatcmpl-" + base62(29)
+            }
             record.costUSD = policy.cost(usage: usage, reportedModel: record.model, deployment: deployment.name)
         } else {
             record.costUSD = policy.cost(usage: nil, reportedModel: nil, deployment: deployment.name)
@@ -150,15 +158,20 @@ struct AttemptGenerator {
         if deployment.provider.isAnthropic {
             let read = random.next() % 3 == 0 ? Int(random.next() % 4000) : 0
             let write = random.next() % 10 == 0 ? Int(random.next() % 2000) : 0
-            let raw = "{\"input_tokens\":\(input),\"cache_creation_input_tokens\":\(write),\"cache_read_input_tokens\":\(read),\"output_tokens\":\(output),\"service_tier\":\"standard\"}"
+            let raw = "{\"input_tokens\":\(input),\"cache_creation_input_tokens\":\(write),\"cache_read_input_tokens\":\(read),"
+                + "\"cache_creation\":{\"ephemeral_5m_input_tokens\":\(write),\"ephemeral_1h_input_tokens\":0},\"output_tokens\":\(output),\"service_tier\":\"standard\"}"
             return TokenUsage(inputTokens: input + read + write, outputTokens: output, totalTokens: input + read + write + output,
                               cachedInputTokens: read, cacheWriteTokens: write, rawJSON: raw)
+        }
+        if deployment.api == .embeddings {
+            return TokenUsage(inputTokens: input, outputTokens: 0, totalTokens: input, rawJSON: "{\"prompt_tokens\":\(input),\"total_tokens\":\(input)}")
         }
         let cached = random.next() % 3 == 0 ? Int(random.next() % UInt64(input)) / 128 * 128 : 0
         let reasoning = deployment.model?.hasPrefix("o4") == true || deployment.model?.hasPrefix("gpt-5") == true ? Int(random.next() % UInt64(output)) : 0
         let raw = deployment.api == .responses
             ? "{\"input_tokens\":\(input),\"input_tokens_details\":{\"cached_tokens\":\(cached)},\"output_tokens\":\(output),\"output_tokens_details\":{\"reasoning_tokens\":\(reasoning)},\"total_tokens\":\(input + output)}"
-            : "{\"prompt_tokens\":\(input),\"completion_tokens\":\(output),\"total_tokens\":\(input + output),\"prompt_tokens_details\":{\"cached_tokens\":\(cached)},\"completion_tokens_details\":{\"reasoning_tokens\":\(reasoning)}}"
+            : "{\"prompt_tokens\":\(input),\"completion_tokens\":\(output),\"total_tokens\":\(input + output),\"prompt_tokens_details\":{\"cached_tokens\":\(cached),\"audio_tokens\":0},"
+                + "\"completion_tokens_details\":{\"reasoning_tokens\":\(reasoning),\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0,\"audio_tokens\":0}}"
         return TokenUsage(inputTokens: input, outputTokens: output, totalTokens: input + output, cachedInputTokens: cached,
                           reasoningTokens: reasoning, rawJSON: raw)
     }
@@ -173,6 +186,18 @@ struct AttemptGenerator {
     }
 
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private mutating func hex(_ count: Int) -> String {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var value = random.next()
+        for index in 0..<count {
+            if index % 16 == 15 { value = random.next() }
+            bytes[index] = Self.hexDigits[Int(value & 0xF)]
+            value >>= 4
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     private mutating func base62(_ count: Int) -> String {
         var bytes = [UInt8](repeating: 0, count: count)

@@ -46,6 +46,7 @@ public final class CentralDatabase: Sendable {
     }
 
     /// Connects, runs `body`, and closes the connection whatever happens.
+    @discardableResult
     public static func with<T: Sendable>(_ settings: PostgresSettings, migrate: Bool, logger: Logger = Logger(label: "meterbook.postgres"), _ body: (CentralDatabase) async throws -> T) async throws -> T {
         let database = try await connect(settings, migrate: migrate, logger: logger)
         do {

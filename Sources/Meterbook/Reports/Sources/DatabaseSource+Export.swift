@@ -32,8 +32,10 @@ extension DatabaseSource {
         }
     }
 
+    /// `afterRow`, when given, sees each row's statement after the row is encoded (rotation summarises it there).
     static func writeRows<Encoder: RowEncoder>(_ statement: Statement, db: Database, columns: [String],
-                                               encoder: inout Encoder, sink: ByteSink) throws -> Int {
+                                               encoder: inout Encoder, sink: ByteSink,
+                                               afterRow: ((OpaquePointer) throws -> Void)? = nil) throws -> Int {
         let handle = statement.sqliteStatement
         let count = Int32(columns.count)
         var rows = 0
@@ -62,6 +64,7 @@ extension DatabaseSource {
                 }
             }
             try encoder.endRow(sink: sink)
+            try afterRow?(handle)
             rows += 1
         }
         return rows
