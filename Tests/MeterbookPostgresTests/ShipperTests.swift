@@ -75,7 +75,7 @@ struct ShipperTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<2 {
                 group.addTask {
-                    try await CentralDatabase.with(settings, migrate: true) { try await Shipper(store: store, batchSize: 300).shipOnce(to: $0) }
+                    _ = try await CentralDatabase.with(settings, migrate: true) { try await Shipper(store: store, batchSize: 300).shipOnce(to: $0) }
                 }
             }
             try await group.waitForAll()

@@ -36,7 +36,7 @@ extension MeterbookCommand {
         @Option(help: ArgumentHelp("Attempts per transaction. Default: [ship] batch, else 10000.", valueName: "n"))
         var batch: Int?
 
-        @Option(name: .customLong("drop-days-before"), help: ArgumentHelp("After shipping, drop the central store's day partitions before this UTC day (YYYY-MM-DD, -400d, ...). Default: [ship] retention_days.", valueName: "day"))
+        @Option(name: .customLong("drop-days-before"), parsing: .unconditional, help: ArgumentHelp("After shipping, drop the central store's day partitions before this UTC day (YYYY-MM-DD, -400d, ...). Default: [ship] retention_days.", valueName: "day"))
         var dropDaysBefore: String?
 
         func validate() throws {
