@@ -159,8 +159,10 @@ struct ShipperTests {
         let settings = try PostgresSettings(url: url, environment: [:])
         let (store, _) = try Self.newStore(Self.attempts(2_000, day: .today()))
         let outages = Counter()
-        let loop = ContinuousShipper(shipper: try Shipper(store: store, batchSize: 200), settings: settings, interval: 0.1) { event in
-            if case .outage = event { outages.add() }
+        let loop = ContinuousShipper(shipper: try Shipper(store: store, batchSize: 200), settings: settings, interval: 0.1, passTimeout: 5) { event in
+            if case .outage(let message) = event {
+                outages.add()
+            }
         }
         loop.start()
         defer { Task { await loop.stop() } }

@@ -41,12 +41,17 @@ public final class ContinuousShipper: @unchecked Sendable {
     private var passCount = 0
     private var rowsShipped = 0
 
-    public init(shipper: Shipper, settings: PostgresSettings, interval: TimeInterval = 10, retentionDays: Int? = nil,
+    /// A pass that takes longer is abandoned and its connection closed (a server stopped mid-query can leave a
+    /// connection that never answers); committed batches stay shipped, the next pass resumes after them.
+    public let passTimeout: TimeInterval
+
+    public init(shipper: Shipper, settings: PostgresSettings, interval: TimeInterval = 10, retentionDays: Int? = nil, passTimeout: TimeInterval = 30,
                 logger: Logger = Logger(label: "meterbook.ship"), onEvent: @escaping @Sendable (Event) -> Void = { _ in }) {
         self.shipper = shipper
         self.settings = settings
         self.interval = max(0.05, interval)
         self.retentionDays = retentionDays
+        self.passTimeout = passTimeout
         self.logger = logger
         self.onEvent = onEvent
     }
@@ -98,7 +103,7 @@ public final class ContinuousShipper: @unchecked Sendable {
                 if database == nil {
                     database = try await CentralDatabase.connect(settings, migrate: true, logger: logger)
                 }
-                let pass = try await shipper.shipOnce(to: database!)
+                let pass = try await shipWithDeadline(database!)
                 if let retentionDays, lastRetention != UTCDay.today() {
                     let dropped = try await CentralRetention.dropDays(before: UTCDay.today().adding(days: -Int64(retentionDays)), in: database!)
                     lastRetention = UTCDay.today()
@@ -138,11 +143,47 @@ public final class ContinuousShipper: @unchecked Sendable {
         try? await database?.close()
     }
 
+    /// One pass, or a failure after `passTimeout`; the abandoned pass's connection is closed.
+    private func shipWithDeadline(_ database: CentralDatabase) async throws -> Shipper.Pass {
+        let once = Once()
+        let shipper = self.shipper, settings = self.settings, timeout = passTimeout
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Shipper.Pass, any Error>) in
+            Task {
+                do {
+                    let pass = try await shipper.shipOnce(to: database)
+                    if once.claim() { continuation.resume(returning: pass) }
+                } catch {
+                    if once.claim() { continuation.resume(throwing: error) }
+                }
+            }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                guard once.claim() else { return }
+                continuation.resume(throwing: CentralStoreError(.unreachable, "PostgreSQL at \(settings) did not answer within \(Int(timeout)) s"))
+                try? await database.close()
+            }
+        }
+    }
+
     /// Sleeps up to `seconds`, waking early when stop is requested.
     private func pause(_ seconds: TimeInterval) async {
         let deadline = Date(timeIntervalSinceNow: seconds)
         while !stopping, Date() < deadline {
             try? await Task.sleep(nanoseconds: UInt64(min(0.1, max(0, deadline.timeIntervalSinceNow)) * 1e9) + 1)
+        }
+    }
+}
+
+/// Lets exactly one of several racers resume a continuation.
+private final class Once: @unchecked Sendable {
+    // @unchecked: `claimed` is only touched under `lock`.
+    private let lock = NSLock()
+    private var claimed = false
+    func claim() -> Bool {
+        lock.withLock {
+            if claimed { return false }
+            claimed = true
+            return true
         }
     }
 }
