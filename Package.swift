@@ -116,7 +116,9 @@ let package = Package(
         .executableTarget(
             name: "MeterbookBenchmark",
             dependencies: [
-                "Meterbook", "MeterbookProxy", "MeterbookSimulator",
+                "Meterbook", "MeterbookProxy", "MeterbookSimulator", "MeterbookPostgres",
+                // The throwaway PostgreSQL cluster of the tests, for `meterbook-benchmark ship` without --to.
+                "MeterbookTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

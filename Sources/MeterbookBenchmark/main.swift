@@ -7,6 +7,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "recorder": RecorderBenchmark.run,
     "reports": ReportsBenchmark.run,
     "rotation": RotationBenchmark.run,
+    "ship": ShipBenchmark.run,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -8,7 +8,7 @@ struct MeterbookCommand: AsyncParsableCommand {
         commandName: "meterbook",
         abstract: "Meter every call to Azure OpenAI and Claude on Foundry into a local SQLite file.",
         version: MeterbookVersion.current,
-        subcommands: [Call.self, Demo.self, Report.self, Export.self, Check.self, Trace.self, Prices.self, Reprice.self, Query.self, Rotate.self, ArchiveCommand.self,
+        subcommands: [Call.self, Demo.self, Report.self, Export.self, Check.self, Trace.self, Prices.self, Reprice.self, Query.self, Rotate.self, ArchiveCommand.self, Ship.self,
                       Proxy.self, Simulate.self, AuthCommand.self]
     )
 }

@@ -45,6 +45,37 @@ public struct MeterbookConfig: Sendable, Equatable {
         }
     }
 
+    /// The `[ship]` section: where and how often to ship attempts to a central PostgreSQL store.
+    public struct Ship: Sendable, Equatable {
+        /// A postgres:// URL; nil: the libpq environment (PGHOST, ...) when `meterbook ship` runs without `--to`.
+        public var to: String?
+        /// Seconds between passes of a continuous shipper (`every = "10s"` or `every = 10`).
+        public var every: Double?
+        /// Attempts per batch (default 10000).
+        public var batch: Int?
+        /// Whole days before today the central store keeps; older day partitions are dropped. nil: keep all.
+        public var retentionDays: Int?
+        public init(to: String? = nil, every: Double? = nil, batch: Int? = nil, retentionDays: Int? = nil) {
+            self.to = to
+            self.every = every
+            self.batch = batch
+            self.retentionDays = retentionDays
+        }
+        /// Whether the section says anything; the proxy ships only when it does.
+        public var isConfigured: Bool { to != nil || every != nil || batch != nil || retentionDays != nil }
+    }
+
+    /// `10s`, `5m`, `1h`, `250ms` or a plain number of seconds; nil when not a positive duration.
+    public static func parseDuration(_ text: String) -> Double? {
+        let text = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value > 0, value.isFinite { return value * factor }
+        }
+        if let value = Double(text), value > 0, value.isFinite { return value }
+        return nil
+    }
+
     public struct Deployment: Sendable, Equatable {
         public var model: String?
         public var dataZone: Bool
@@ -56,6 +87,7 @@ public struct MeterbookConfig: Sendable, Equatable {
     public var prices: [ModelPrice] = []
     public var auth = Auth()
     public var retention = Retention()
+    public var ship = Ship()
     /// The file this came from, when any.
     public var path: String?
 
@@ -167,6 +199,35 @@ public struct MeterbookConfig: Sendable, Equatable {
                     throw ConfigError("\(source): retention.auto_rotate must be true or false.")
                 }
                 config.retention.autoRotate = value
+            }
+        }
+        if let ship = table["ship"] {
+            guard let entry = ship.table else {
+                throw ConfigError("\(source): [ship] must be a table, e.g. to = \"postgres://meterbook@db.example.com/meterbook\".")
+            }
+            if let raw = entry["to"] {
+                guard let to = raw.string, !to.isEmpty else {
+                    throw ConfigError("\(source): ship.to must be a postgres:// URL, e.g. \"postgres://meterbook@db.example.com/meterbook\".")
+                }
+                config.ship.to = to
+            }
+            if let raw = entry["every"] {
+                guard let seconds = raw.string.flatMap(parseDuration) ?? raw.int.map(Double.init) ?? raw.double, seconds > 0 else {
+                    throw ConfigError("\(source): ship.every must be a duration such as \"10s\", \"5m\" or a number of seconds.")
+                }
+                config.ship.every = seconds
+            }
+            if let raw = entry["batch"] {
+                guard let batch = raw.int, (1...1_000_000).contains(batch) else {
+                    throw ConfigError("\(source): ship.batch must be a whole number of attempts between 1 and 1000000, e.g. 10000.")
+                }
+                config.ship.batch = batch
+            }
+            if let raw = entry["retention_days"] {
+                guard let days = raw.int, (1...36_500).contains(days) else {
+                    throw ConfigError("\(source): ship.retention_days must be a whole number of days between 1 and 36500, e.g. 400.")
+                }
+                config.ship.retentionDays = days
             }
         }
         return config

@@ -21,6 +21,13 @@ public struct ArchiveCatalog: Sendable {
         (directory as NSString).appendingPathComponent(entry.path)
     }
 
+    /// Reads one archive's attempts (their local ids kept), in file order; `body` returns false to stop. Throws when
+    /// the file is missing or does not match its manifest row (size, SHA-256, row count).
+    public func records(of entry: ArchiveEntry, _ body: (AttemptRecord) throws -> Bool) throws {
+        if let problem = problem(entry) { throw problem }
+        try ArchiveSource(store: store, directory: directory).lines(of: entry) { line in try body(line.record) }
+    }
+
     /// What `verify` found for one archive.
     public struct Check: Sendable {
         public var entry: ArchiveEntry

@@ -216,6 +216,14 @@ extension MeterbookStore {
         }
     }
 
+    /// Up to `limit` attempts with ids above `id`, in id order (shipping reads the live rows this way).
+    public func attempts(after id: Int64, limit: Int) throws -> [AttemptRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM requests WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit])
+                .map(AttemptRecord.init(row:))
+        }
+    }
+
     public func count() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM requests") ?? 0 }
     }

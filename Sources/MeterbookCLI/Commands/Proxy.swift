@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Meterbook
+import MeterbookPostgres
 import MeterbookProxy
 
 extension MeterbookCommand {
@@ -110,6 +111,23 @@ extension MeterbookCommand {
                 Console.out("  rotating daily: attempts older than \(days) days move to \(store.archiveDirectory)")
             }
             defer { rotation?.stop() }
+            // [ship]: a background shipper to the central store; its failures are logged and counted, never reach recording.
+            var shipping: ContinuousShipper?
+            if config.ship.isConfigured {
+                do {
+                    let environment = ProcessInfo.processInfo.environment
+                    let settings = try PostgresSettings(url: config.ship.to ?? "postgres://", environment: environment)
+                    let shipper = try Shipper(store: database, archiveDirectory: store.archiveDirectory,
+                                              batchSize: config.ship.batch ?? Shipper.defaultBatchSize, logger: .cli("meterbook.ship"))
+                    let loop = ContinuousShipper(shipper: shipper, settings: settings, interval: config.ship.every ?? 10,
+                                                 retentionDays: config.ship.retentionDays, logger: .cli("meterbook.ship"))
+                    loop.start()
+                    shipping = loop
+                    Console.out("  shipping every \(config.ship.every ?? 10) s to \(settings)")
+                } catch {
+                    Console.error("Not shipping: \(error)")
+                }
+            }
             for upstream in configuration.upstreams {
                 let route = upstream.name.map { "\(proxy.baseURL)/\($0)/..." } ?? "\(proxy.baseURL)/..."
                 Console.out("  \(route) -> \(upstream.baseURL)" + Self.authNote(upstream.credential))
@@ -122,6 +140,7 @@ extension MeterbookCommand {
             }
             try await proxy.waitUntilStopped()
             recorder.close()
+            await shipping?.stop()
             let statistics = recorder.statistics
             Console.note("Stopped; \(statistics.written) attempts recorded" + (statistics.dropped > 0 ? ", \(statistics.dropped) dropped." : "."))
         }

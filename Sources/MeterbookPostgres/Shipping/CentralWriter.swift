@@ -55,20 +55,22 @@ public enum CentralWriter {
             throw CentralStoreError(.server, "PostgreSQL at \(database.settings) failed to take a batch of \(records.count) attempts: \(CentralDatabase.describe(error)).")
         }
 
-        // Both parts see the table as it was before the statement, so the UPDATE touches only rows shipped before; a
-        // data-modifying WITH part runs whether or not the SELECT reads it.
         let inserted = try await database.values("""
             WITH inserted AS (
                 INSERT INTO requests SELECT * FROM incoming_requests ON CONFLICT (source_id, id, started_at) DO NOTHING RETURNING 1
-            ), refreshed AS (
+            )
+            SELECT count(*) FROM inserted
+            """, as: Int.self, "insert a batch of \(records.count) attempts").first ?? 0
+        if inserted < records.count {
+            // Some rows were shipped before (a retried batch, an archive of rows shipped live): refresh what can change
+            // after recording. Skipped when every row was new, the common case.
+            try await database.run("""
                 UPDATE requests AS shipped SET final = incoming.final, cost_usd = incoming.cost_usd
                 FROM incoming_requests AS incoming
                 WHERE shipped.source_id = incoming.source_id AND shipped.id = incoming.id AND shipped.started_at = incoming.started_at
                   AND (shipped.final IS DISTINCT FROM incoming.final OR shipped.cost_usd IS DISTINCT FROM incoming.cost_usd)
-                RETURNING 1
-            )
-            SELECT count(*) FROM inserted
-            """, as: Int.self, "insert a batch of \(records.count) attempts").first ?? 0
+                """, "refresh attempts shipped before")
+        }
 
         // A retry recorded in this batch ends the call; its earlier attempts, shipped before it arrived, are not final.
         try await database.run("""

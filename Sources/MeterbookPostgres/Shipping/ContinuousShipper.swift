@@ -1,0 +1,189 @@
+import Foundation
+import Logging
+import Meterbook
+
+/// Ships continuously: a pass every `interval`, reconnecting with backoff (1 s doubling to 30 s) while the server is
+/// down or restarting. Failures are reported once per outage and counted; they never reach the caller's recording.
+///
+/// For long-running library users (the proxy runs one when its config has a `[ship]` section):
+/// ```swift
+/// let store = try MeterbookStore(path: path)
+/// let shipper = try ContinuousShipper(shipper: Shipper(store: store), settings: PostgresSettings(url: "postgres://..."),
+///                                     interval: 10)
+/// shipper.start()
+/// // ...
+/// await shipper.stop()   // finishes the pass in progress
+/// ```
+public final class ContinuousShipper: @unchecked Sendable {
+    // @unchecked: the mutable state below is only touched under `lock`.
+    public enum Event: Sendable {
+        /// A pass shipped something (passes that found nothing new are not reported).
+        case shipped(Shipper.Pass)
+        /// The first failure of an outage (later retries of the same outage are not reported).
+        case outage(String)
+        /// The server answered again after an outage.
+        case recovered
+        /// Old day partitions were dropped (retention).
+        case dropped([String])
+    }
+
+    public let shipper: Shipper
+    public let settings: PostgresSettings
+    public let interval: TimeInterval
+    /// Days of attempts the central store keeps (whole day partitions older than that are dropped); nil: keep all.
+    public let retentionDays: Int?
+    private let logger: Logger
+    private let onEvent: @Sendable (Event) -> Void
+    private let lock = NSLock()
+    private var stopRequested = false
+    private var task: Task<Void, Never>?
+    private var failureCount = 0
+    private var passCount = 0
+    private var rowsShipped = 0
+
+    /// A pass that takes longer is abandoned and its connection closed (a server stopped mid-query can leave a
+    /// connection that never answers); committed batches stay shipped, the next pass resumes after them.
+    public let passTimeout: TimeInterval
+
+    public init(shipper: Shipper, settings: PostgresSettings, interval: TimeInterval = 10, retentionDays: Int? = nil, passTimeout: TimeInterval = 30,
+                logger: Logger = Logger(label: "meterbook.ship"), onEvent: @escaping @Sendable (Event) -> Void = { _ in }) {
+        self.shipper = shipper
+        self.settings = settings
+        self.interval = max(0.05, interval)
+        self.retentionDays = retentionDays
+        self.passTimeout = passTimeout
+        self.logger = logger
+        self.onEvent = onEvent
+    }
+
+    /// Failed passes and connection attempts since `start()`.
+    public var failures: Int { lock.withLock { failureCount } }
+    /// Completed passes since `start()`.
+    public var passes: Int { lock.withLock { passCount } }
+    /// Attempts sent since `start()`.
+    public var shipped: Int { lock.withLock { rowsShipped } }
+
+    private var stopping: Bool { lock.withLock { stopRequested } }
+
+    public func start() {
+        lock.withLock {
+            guard task == nil else { return }
+            stopRequested = false
+            task = Task.detached { [self] in await loop() }
+        }
+    }
+
+    /// Asks the loop to stop and waits for it: a pass in progress is finished, never cut short.
+    public func stop() async {
+        let task = lock.withLock { () -> Task<Void, Never>? in
+            stopRequested = true
+            return self.task
+        }
+        await task?.value
+        lock.withLock { self.task = nil }
+    }
+
+    /// Runs until `stop()`; for callers that own the loop (`meterbook ship --every`).
+    public func run() async {
+        await loop()
+    }
+
+    /// Asks a `run()` to return after its current pass.
+    public func requestStop() {
+        lock.withLock { stopRequested = true }
+    }
+
+    private func loop() async {
+        var database: CentralDatabase?
+        var inOutage = false
+        var backoff: TimeInterval = 1
+        var lastRetention: UTCDay?
+        while !stopping {
+            do {
+                if database == nil {
+                    database = try await CentralDatabase.connect(settings, migrate: true, logger: logger)
+                }
+                let pass = try await shipWithDeadline(database!)
+                if let retentionDays, lastRetention != UTCDay.today() {
+                    let dropped = try await CentralRetention.dropDays(before: UTCDay.today().adding(days: -Int64(retentionDays)), in: database!)
+                    lastRetention = UTCDay.today()
+                    if !dropped.isEmpty { onEvent(.dropped(dropped)) }
+                }
+                lock.withLock {
+                    passCount += 1
+                    rowsShipped += pass.rowsShipped
+                }
+                if inOutage {
+                    inOutage = false
+                    logger.notice("shipping resumed", metadata: ["server": "\(settings)"])
+                    onEvent(.recovered)
+                }
+                backoff = 1
+                if pass.rowsShipped > 0 || pass.archivesShipped > 0 { onEvent(.shipped(pass)) }
+                await pause(interval)
+            } catch {
+                lock.withLock { failureCount += 1 }
+                if let failed = database {
+                    database = nil
+                    try? await failed.close()
+                }
+                if let error = error as? CentralStoreError, error.kind == .newerSchema || error.kind == .notMeterbook {
+                    // Retrying cannot help; say so once and keep trying slowly in case the operator fixes it.
+                    backoff = 30
+                }
+                if !inOutage {
+                    inOutage = true
+                    logger.error("shipping failed; retrying", metadata: ["server": "\(settings)", "error": "\(error)"])
+                    onEvent(.outage("\(error)"))
+                }
+                await pause(backoff)
+                backoff = min(backoff * 2, 30)
+            }
+        }
+        try? await database?.close()
+    }
+
+    /// One pass, or a failure after `passTimeout`; the abandoned pass's connection is closed.
+    private func shipWithDeadline(_ database: CentralDatabase) async throws -> Shipper.Pass {
+        let once = Once()
+        let shipper = self.shipper, settings = self.settings, timeout = passTimeout
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Shipper.Pass, any Error>) in
+            Task {
+                do {
+                    let pass = try await shipper.shipOnce(to: database)
+                    if once.claim() { continuation.resume(returning: pass) }
+                } catch {
+                    if once.claim() { continuation.resume(throwing: error) }
+                }
+            }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                guard once.claim() else { return }
+                continuation.resume(throwing: CentralStoreError(.unreachable, "PostgreSQL at \(settings) did not answer within \(Int(timeout)) s"))
+                try? await database.close()
+            }
+        }
+    }
+
+    /// Sleeps up to `seconds`, waking early when stop is requested.
+    private func pause(_ seconds: TimeInterval) async {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while !stopping, Date() < deadline {
+            try? await Task.sleep(nanoseconds: UInt64(min(0.1, max(0, deadline.timeIntervalSinceNow)) * 1e9) + 1)
+        }
+    }
+}
+
+/// Lets exactly one of several racers resume a continuation.
+private final class Once: @unchecked Sendable {
+    // @unchecked: `claimed` is only touched under `lock`.
+    private let lock = NSLock()
+    private var claimed = false
+    func claim() -> Bool {
+        lock.withLock {
+            if claimed { return false }
+            claimed = true
+            return true
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Meterbook
+import MeterbookTestSupport
+import Testing
+@testable import MeterbookPostgres
+
+/// The shipper against a real PostgreSQL cluster: incremental passes, archives, concurrency, restarts.
+@Suite(.serialized)
+struct ShipperTests {
+    static let server = Result { try PostgresTestServer.start() }
+
+    /// `count` attempts on `day`, one second apart from `offset` seconds into the day.
+    static func attempts(_ count: Int, day: UTCDay, offset: Int = 0) -> [AttemptRecord] {
+        (0..<count).map { index in
+            var record = AttemptRecord(callID: UUID().uuidString.lowercased(), startedAt: day.startMs + Int64((offset + index) % 86_000) * 1000,
+                                       provider: .azureOpenAI, api: .responses, endpoint: "contoso.openai.azure.com", deployment: "gpt-4o",
+                                       path: "/openai/v1/responses", status: 200, outcome: .ok, tags: ["n": "\(index)"])
+            record.inputTokens = index
+            return record
+        }
+    }
+
+    static func newStore(_ records: [AttemptRecord]) throws -> (MeterbookStore, URL) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meterbook-ship-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try MeterbookStore(path: folder.appendingPathComponent("m.sqlite").path)
+        if !records.isEmpty { try store.insert(records) }
+        return (store, folder)
+    }
+
+    static func database(of url: String) -> String {
+        String(url.split(separator: "/").last!.split(separator: "?")[0])
+    }
+
+    /// (rows, distinct (source_id, id)) of one source in the central store.
+    static func counts(_ server: PostgresTestServer, _ database: String, _ store: MeterbookStore) throws -> [String] {
+        let source = try store.sourceID()!.lowercased()
+        return try server.psql("SELECT count(*), count(DISTINCT id) FROM requests WHERE source_id = '\(source)'", database: database)[0]
+    }
+
+    @Test func threeFilesShippedConcurrentlyArriveOnceEach() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let settings = try PostgresSettings(url: url, environment: [:])
+        let today = UTCDay.today()
+        let stores = try [700, 1_300, 2_100].map { try Self.newStore(Self.attempts($0, day: today)).0 }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in stores {
+                group.addTask {
+                    let shipper = try Shipper(store: store, batchSize: 250)
+                    try await CentralDatabase.with(settings, migrate: true) { central in
+                        let pass = try await shipper.shipOnce(to: central)
+                        #expect(pass.rowsShipped == (try store.count()))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let db = Self.database(of: url)
+        for store in stores {
+            let n = try store.count()
+            #expect(try Self.counts(server, db, store) == ["\(n)", "\(n)"])
+        }
+        #expect(try server.psql("SELECT count(*) FROM sources", database: db) == [["3"]])
+        // A second pass ships nothing.
+        let again = try await CentralDatabase.with(settings, migrate: true) { try await Shipper(store: stores[0]).shipOnce(to: $0) }
+        #expect(again.rowsShipped == 0)
+    }
+
+    @Test func twoShippersOfOneFileAtOnceLeaveNoDuplicates() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let settings = try PostgresSettings(url: url, environment: [:])
+        let (store, _) = try Self.newStore(Self.attempts(3_000, day: .today()))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    _ = try await CentralDatabase.with(settings, migrate: true) { try await Shipper(store: store, batchSize: 300).shipOnce(to: $0) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try Self.counts(server, Self.database(of: url), store) == ["3000", "3000"])
+    }
+
+    @Test func rowsRotatedBeforeAndBetweenPassesAreShippedFromTheArchives() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let db = Self.database(of: url)
+        let settings = try PostgresSettings(url: url, environment: [:])
+        let today = UTCDay.today()
+        let (store, folder) = try Self.newStore(Self.attempts(400, day: today.adding(days: -40)) + Self.attempts(300, day: today))
+        let archives = folder.appendingPathComponent("archive").path
+        // Rotated before the first ship: 400 rows only in an archive.
+        let rotated = try ArchiveRotation.rotate(store: store, archiveDirectory: archives, retentionDays: 30)
+        #expect(rotated.archived.count == 1)
+        #expect(try store.count() == 300)
+        let first = try await CentralDatabase.with(settings, migrate: true) { try await Shipper(store: store, archiveDirectory: archives).shipOnce(to: $0) }
+        #expect(first.archivesShipped == 1)
+        #expect(first.rowsShipped == 700)
+        #expect(try Self.counts(server, db, store) == ["700", "700"])
+
+        // Rows recorded late for an old day, with ids above the shipped position, rotated before the next pass.
+        try store.insert(Self.attempts(50, day: today.adding(days: -35)))
+        _ = try ArchiveRotation.rotate(store: store, archiveDirectory: archives, retentionDays: 30)
+        #expect(try store.count() == 300)
+        try store.insert(Self.attempts(20, day: today))
+        let second = try await CentralDatabase.with(settings, migrate: true) { try await Shipper(store: store, archiveDirectory: archives).shipOnce(to: $0) }
+        #expect(second.archivesShipped == 1)
+        #expect(second.rowsShipped == 70)
+        #expect(try Self.counts(server, db, store) == ["770", "770"])
+        // An archive of rows already shipped live is shipped again without duplicates.
+        let third = try await CentralDatabase.with(settings, migrate: true) { try await Shipper(store: store, archiveDirectory: archives).shipOnce(to: $0) }
+        #expect(third.rowsShipped == 0)
+    }
+
+    @Test func aNewerCentralSchemaIsRefused() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let settings = try PostgresSettings(url: url, environment: [:])
+        let (store, _) = try Self.newStore(Self.attempts(10, day: .today()))
+        try await CentralDatabase.with(settings, migrate: true) { _ in }
+        try server.psql("INSERT INTO meterbook_schema (version, name) VALUES (99, 'from the future')", database: Self.database(of: url))
+        await #expect(throws: CentralStoreError.self) {
+            try await CentralDatabase.with(settings, migrate: true) { try await Shipper(store: store).shipOnce(to: $0) }
+        }
+        do {
+            _ = try await CentralDatabase.connect(settings, migrate: true)
+        } catch let error as CentralStoreError {
+            #expect(error.kind == .newerSchema)
+            #expect(error.message.contains("newer"))
+            #expect(!error.message.contains(server.password))
+        }
+    }
+
+    @Test func centralRetentionDropsWholeDayPartitions() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let db = Self.database(of: url)
+        let settings = try PostgresSettings(url: url, environment: [:])
+        let today = UTCDay.today()
+        let (store, _) = try Self.newStore(Self.attempts(10, day: today.adding(days: -3)) + Self.attempts(20, day: today.adding(days: -2))
+                                           + Self.attempts(30, day: today))
+        let dropped = try await CentralDatabase.with(settings, migrate: true) { central in
+            try await Shipper(store: store).shipOnce(to: central)
+            return try await CentralRetention.dropDays(before: today.adding(days: -2), in: central)
+        }
+        #expect(dropped == ["requests_" + today.adding(days: -3).description.replacingOccurrences(of: "-", with: "")])
+        #expect(try server.psql("SELECT count(*) FROM requests", database: db) == [["50"]])
+        // The dropped day is not shipped again.
+        let again = try await CentralDatabase.with(settings, migrate: true) { try await Shipper(store: store).shipOnce(to: $0) }
+        #expect(again.rowsShipped == 0)
+    }
+
+    @Test func aContinuousShipperRidesOutAServerRestart() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let db = Self.database(of: url)
+        let settings = try PostgresSettings(url: url, environment: [:])
+        let (store, _) = try Self.newStore(Self.attempts(2_000, day: .today()))
+        let outages = Counter()
+        let loop = ContinuousShipper(shipper: try Shipper(store: store, batchSize: 200), settings: settings, interval: 0.1, passTimeout: 5) { event in
+            if case .outage(let message) = event {
+                outages.add()
+            }
+        }
+        loop.start()
+        defer { Task { await loop.stop() } }
+        try await Self.waitUntil { loop.shipped >= 200 }
+        try server.stop()
+        // Recording goes on while the server is down.
+        try store.insert(Self.attempts(1_000, day: .today(), offset: 3_000))
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        try server.restart()
+        try store.insert(Self.attempts(500, day: .today(), offset: 5_000))
+        try await Self.waitUntil(timeout: 60) { (try? Self.counts(server, db, store)) == ["3500", "3500"] }
+        await loop.stop()
+        #expect(try Self.counts(server, db, store) == ["3500", "3500"])
+        #expect(outages.value == 1)
+        #expect(loop.failures >= 1)
+    }
+
+    static func waitUntil(timeout: TimeInterval = 30, _ condition: () throws -> Bool) async throws {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while try !condition() {
+            if Date() > deadline { Issue.record("timed out"); return }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    // @unchecked: `count` is only touched under `lock`.
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
