@@ -29,7 +29,7 @@ public struct NDJSONRowEncoder: RowEncoder {
         let range = keyRanges[column]
         try keyBytes.withUnsafeBufferPointer { try sink.append(UnsafeBufferPointer(rebasing: $0[range])) }
         switch value {
-        case .null: try sink.append("null")
+        case .null: try sink.appendNull()
         case .integer(let number): try sink.append(integer: number)
         case .real(let number): try sink.append(real: number)
         case .text(let bytes):
@@ -43,7 +43,9 @@ public struct NDJSONRowEncoder: RowEncoder {
     }
 
     public mutating func endRow(sink: ByteSink) throws {
-        try sink.append(column == 0 ? "{}\n" : "}\n")
+        if column == 0 { try sink.append(UInt8(ascii: "{")) }
+        try sink.append(UInt8(ascii: "}"))
+        try sink.append(UInt8(ascii: "\n"))
     }
 
     /// Meterbook writes `tags` with JSONSerialization, so braces at both ends and no newline mean a JSON object.

@@ -29,10 +29,21 @@ extension ByteSink {
         }
     }
 
+    /// JSON's `null`, without going through a String.
+    public func appendNull() throws {
+        _ = try write(upTo: 4) { out in
+            out[0] = UInt8(ascii: "n")
+            out[1] = UInt8(ascii: "u")
+            out[2] = UInt8(ascii: "l")
+            out[3] = UInt8(ascii: "l")
+            return 4
+        }
+    }
+
     /// The shortest text that reads back as the same Double (`0.1`, `1e-05`): valid in JSON and CSV alike. The same
     /// text as `description`, written by the standard library straight into the buffer (no String per number).
     public func append(real value: Double) throws {
-        guard value.isFinite else { return try append("null") }
+        guard value.isFinite else { return try appendNull() }
         var fits = true
         _ = try write(upTo: ASCIIStream.capacity) { out in
             var stream = ASCIIStream(out: out)
