@@ -160,7 +160,7 @@ struct ShipperTests {
         let (store, _) = try Self.newStore(Self.attempts(2_000, day: .today()))
         let outages = Counter()
         let loop = ContinuousShipper(shipper: try Shipper(store: store, batchSize: 200), settings: settings, interval: 0.1, passTimeout: 5) { event in
-            if case .outage(let message) = event {
+            if case .outage = event {
                 outages.add()
             }
         }
