@@ -85,7 +85,11 @@ import Testing
     }
 
     @Test func gracefulShutdownFinishesInFlightStreamsAndFlushes() async throws {
-        let harness = try await ProxyHarness.start(simulator: SimulatorConfiguration(streamChunkIntervalMs: 40))
+        // A grace period far beyond the stream's length: on a loaded machine the stream can outlast the default 10 s,
+        // and what is tested here is that in-flight streams finish, not the default's size.
+        let harness = try await ProxyHarness.start(simulator: SimulatorConfiguration(streamChunkIntervalMs: 40)) { configuration, _ in
+            configuration.gracePeriod = 120
+        }
         let body = #"{"model":"gpt-4o","input":"hello","stream":true}"#
         let client = Task {
             var data = Data()
