@@ -19,19 +19,15 @@ enum ShipBenchmark {
         var database = NSTemporaryDirectory() + "meterbook-ship-benchmark/meterbook.sqlite"
 
         init(_ arguments: [String]) throws {
-            var iterator = arguments.makeIterator()
-            while let argument = iterator.next() {
-                func value() throws -> String {
-                    guard let value = iterator.next() else { throw BenchmarkError("\(argument) needs a value") }
-                    return value
-                }
+            var options = BenchmarkArguments(arguments, usage: "--attempts N --days N --batch N --to URL --db PATH")
+            while let argument = options.next() {
                 switch argument {
-                case "--attempts": attempts = Int(try value()) ?? attempts
-                case "--days": days = Int(try value()) ?? days
-                case "--batch": batch = Int(try value()) ?? batch
-                case "--to": to = try value()
-                case "--db": database = try value()
-                default: throw BenchmarkError("unknown option \(argument); options: --attempts N --days N --batch N --to URL --db PATH")
+                case "--attempts": attempts = try options.int(for: argument)
+                case "--days": days = try options.int(for: argument)
+                case "--batch": batch = try options.int(for: argument)
+                case "--to": to = try options.string(for: argument)
+                case "--db": database = try options.string(for: argument)
+                default: throw options.unknown(argument)
                 }
             }
         }

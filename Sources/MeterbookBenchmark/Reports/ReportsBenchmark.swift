@@ -20,21 +20,17 @@ enum ReportsBenchmark {
         var keep = false
 
         init(_ arguments: [String]) throws {
-            var iterator = arguments.makeIterator()
-            while let argument = iterator.next() {
-                func value() throws -> String {
-                    guard let value = iterator.next() else { throw BenchmarkError("\(argument) needs a value") }
-                    return value
-                }
+            var options = BenchmarkArguments(arguments, usage: "--attempts N --days N --deployments N --db PATH --meterbook PATH --runs N --keep")
+            while let argument = options.next() {
                 switch argument {
-                case "--attempts": attempts = Int(try value()) ?? attempts
-                case "--days": days = Int(try value()) ?? days
-                case "--deployments": deployments = Int(try value()) ?? deployments
-                case "--db": database = try value()
-                case "--meterbook": meterbook = try value()
-                case "--runs": runs = Int(try value()) ?? runs
+                case "--attempts": attempts = try options.int(for: argument)
+                case "--days": days = try options.int(for: argument)
+                case "--deployments": deployments = try options.int(for: argument)
+                case "--db": database = try options.string(for: argument)
+                case "--meterbook": meterbook = try options.string(for: argument)
+                case "--runs": runs = try options.int(for: argument)
                 case "--keep": keep = true
-                default: throw BenchmarkError("unknown option \(argument); options: --attempts N --days N --deployments N --db PATH --meterbook PATH --runs N --keep")
+                default: throw options.unknown(argument)
                 }
             }
         }
