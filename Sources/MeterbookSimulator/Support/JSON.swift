@@ -1,3 +1,5 @@
+import Meterbook
+
 /// A JSON value that keeps object keys in the order they were written.
 ///
 /// The simulator builds every response body with this instead of `JSONEncoder`, because
@@ -25,7 +27,7 @@ indirect enum JSON: Sendable {
             out += "{"
             for (index, (key, value)) in members.enumerated() {
                 if index > 0 { out += "," }
-                JSON.writeString(key, into: &out)
+                JSONNode.writeString(key, to: &out)
                 out += ":"
                 value.write(into: &out)
             }
@@ -38,7 +40,7 @@ indirect enum JSON: Sendable {
             }
             out += "]"
         case .string(let value):
-            JSON.writeString(value, into: &out)
+            JSONNode.writeString(value, to: &out)
         case .int(let value):
             out += String(value)
         case .double(let value):
@@ -49,27 +51,6 @@ indirect enum JSON: Sendable {
         case .null:
             out += "null"
         }
-    }
-
-    static func writeString(_ value: String, into out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 
     /// `.int(value)` or `.null`.

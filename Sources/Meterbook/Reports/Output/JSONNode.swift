@@ -66,7 +66,8 @@ public indirect enum JSONNode: Sendable, Equatable {
         }
     }
 
-    static func writeString(_ value: String, to output: inout String) {
+    /// Appends `value` as a JSON string literal (the simulator writes its bodies with this too).
+    package static func writeString(_ value: String, to output: inout String) {
         output += "\""
         for scalar in value.unicodeScalars {
             switch scalar {
