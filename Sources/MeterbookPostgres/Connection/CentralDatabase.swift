@@ -64,10 +64,12 @@ public final class CentralDatabase: Sendable {
     }
 
     /// Runs one statement, turning a server error into a `CentralStoreError` that names what was being done.
-    @discardableResult
-    public func run(_ query: PostgresQuery, _ what: @autoclosure () -> String) async throws -> PostgresRowSequence {
+    public func run(_ query: PostgresQuery, _ what: @autoclosure () -> String) async throws {
         do {
-            return try await connection.query(query, logger: logger)
+            // Rows are read to the end: an error the server raises while producing them (a function that fails
+            // half-way) arrives with the rows, and left unread it would surface only as the next statement's
+            // "current transaction is aborted".
+            for try await _ in try await connection.query(query, logger: logger) {}
         } catch {
             throw CentralStoreError(.server, "PostgreSQL at \(settings) failed to \(what()): \(Self.describe(error)).")
         }

@@ -119,8 +119,14 @@ public enum CentralSchema {
                 IF to_regclass(partition_name) IS NULL THEN
                     PERFORM pg_advisory_xact_lock(hashtext('meterbook partitions'));
                     IF to_regclass(partition_name) IS NULL THEN
-                        EXECUTE format('CREATE TABLE %I PARTITION OF requests FOR VALUES FROM (%s) TO (%s)',
-                                       partition_name, day_start, day_start + 86400000);
+                        -- Waiting on an advisory lock does not refresh the catalog this transaction sees, so a
+                        -- partition another shipper just committed may still look missing here.
+                        BEGIN
+                            EXECUTE format('CREATE TABLE %I PARTITION OF requests FOR VALUES FROM (%s) TO (%s)',
+                                           partition_name, day_start, day_start + 86400000);
+                        EXCEPTION WHEN duplicate_table THEN
+                            NULL;
+                        END;
                     END IF;
                 END IF;
                 RETURN partition_name;

@@ -84,11 +84,8 @@ public struct Shipper: Sendable {
     private func shipArchives(to database: CentralDatabase, _ pass: inout Pass) async throws {
         let local = try catalog.entries()
         guard !local.isEmpty else { return }
-        var shipped = Set<String>()
-        let rows = try await database.run("SELECT day::text, part FROM shipped_archives WHERE source_id = \(source.id)", "list the shipped archives")
-        for try await (day, part) in rows.decode((String, Int).self) {
-            shipped.insert("\(day)/\(part)")
-        }
+        let shipped = Set(try await database.values("SELECT day::text || '/' || part FROM shipped_archives WHERE source_id = \(source.id)",
+                                                    as: String.self, "list the shipped archives"))
         for entry in local where !shipped.contains("\(entry.day)/\(entry.part)") {
             var records: [AttemptRecord] = []
             records.reserveCapacity(entry.rows)
