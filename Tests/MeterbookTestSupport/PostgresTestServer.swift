@@ -1,4 +1,5 @@
 import Foundation
+import Meterbook
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -177,7 +178,7 @@ public final class PostgresTestServer: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    private static let servers = Mutex<[PostgresTestServer]>([])
+    private static let servers = Locked<[PostgresTestServer]>([])
 
     /// Stops every server this process started when it exits, so no cluster outlives the tests.
     private static let registerExitHook: Void = {
@@ -185,15 +186,4 @@ public final class PostgresTestServer: @unchecked Sendable {
             for server in PostgresTestServer.servers.withLock({ $0 }) { server.destroy() }
         }
     }()
-}
-
-/// A value behind a lock (Synchronization's Mutex needs macOS 15 on Apple platforms; tests run on Linux).
-final class Mutex<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock(); defer { lock.unlock() }
-        return body(&value)
-    }
 }

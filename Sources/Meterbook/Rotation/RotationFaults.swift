@@ -9,23 +9,15 @@ enum RotationFaults {
         return (String(parts[0]), parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
     }()
 
-    private static let counter = Counter()
+    /// How many times the target step was reached (rotation may run on any thread).
+    private static let hits = Locked(0)
 
     static func reach(_ step: String) {
         guard let target, target.step == step else { return }
-        if counter.increment() == target.hit { kill(getpid(), SIGKILL) }
-    }
-
-    /// How many times the target step was reached; one lock because rotation may run on any thread.
-    private final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-
-        func increment() -> Int {
-            lock.withLock {
-                value += 1
-                return value
-            }
+        let hit = hits.withLock { count -> Int in
+            count += 1
+            return count
         }
+        if hit == target.hit { kill(getpid(), SIGKILL) }
     }
 }
