@@ -38,6 +38,37 @@ struct ShipperTests {
         return try server.psql("SELECT count(*), count(DISTINCT id) FROM requests WHERE source_id = '\(source)'", database: database)[0]
     }
 
+    /// Live rows go to COPY straight from SQLite's buffers: text needing COPY's escapes arrives as stored (SQLite
+    /// keeps text up to a NUL), and batches read ahead of the current one neither skip nor repeat rows.
+    @Test func liveRowsArriveAsStoredAcrossReadAheadBatches() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let settings = try PostgresSettings(url: url, environment: [:])
+        var records = Self.attempts(1_037, day: UTCDay.today())
+        records[5].errorMessage = "tab\there\nnewline \\backslash\r ünïcødé 🚀"
+        records[6].errorMessage = "before\u{0}after"
+        records[7].tags = ["app": "a\tb", "user": "x\\y"]
+        records[8].usageJSON = nil
+        records[8].latencyMs = 12.5
+        let (store, _) = try Self.newStore(records)
+        let shipper = try Shipper(store: store, batchSize: 100)
+        let pass = try await CentralDatabase.with(settings, migrate: true) { try await shipper.shipOnce(to: $0) }
+        #expect(pass.rowsShipped == 1_037 && pass.rowsInserted == 1_037)
+        #expect(pass.shippedID == (try store.allAttempts().compactMap(\.id).max()))
+
+        let db = Self.database(of: url)
+        #expect(try Self.counts(server, db, store) == ["1037", "1037"])
+        let stored = try store.allAttempts()
+        let central = try server.psql("SELECT id, call_id, input_tokens, tags FROM requests ORDER BY id", database: db)
+        #expect(central == stored.map { ["\($0.id!)", $0.callID, "\($0.inputTokens!)", $0.tagsJSON] })
+        let messages = try server.psql("""
+            SELECT error_message = E'tab\\there\\nnewline \\\\backslash\\r ünïcødé 🚀' FROM requests WHERE id = \(stored[5].id!)
+            UNION ALL SELECT error_message = '\(stored[6].errorMessage!)' FROM requests WHERE id = \(stored[6].id!)
+            UNION ALL SELECT usage_json IS NULL AND latency_ms = 12.5 FROM requests WHERE id = \(stored[8].id!)
+            """, database: db)
+        #expect(messages == [["t"], ["t"], ["t"]])
+    }
+
     @Test func threeFilesShippedConcurrentlyArriveOnceEach() async throws {
         let server = try Self.server.get()
         let url = try server.createDatabase()

@@ -224,6 +224,16 @@ extension MeterbookStore {
         }
     }
 
+    /// Live attempts with `id > after`, in id order, at most `limit`: each row's `columns` handed to `encoder` straight
+    /// from SQLite's buffers (a shipper writes them as COPY text without building an `AttemptRecord` per row).
+    package func encodeAttempts<Encoder: RowEncoder>(after id: Int64, limit: Int, columns: [String], encoder: inout Encoder, sink: ByteSink) throws -> Int {
+        try pool.read { db in
+            let statement = try db.makeStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM requests WHERE id > ? ORDER BY id LIMIT ?")
+            try statement.setArguments([id, limit])
+            return try DatabaseSource.writeRows(statement, db: db, columns: columns, encoder: &encoder, sink: sink)
+        }
+    }
+
     public func count() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM requests") ?? 0 }
     }

@@ -60,13 +60,7 @@ public struct Shipper: Sendable {
         var pass = Pass()
         try await register(database)
         try await shipArchives(to: database, &pass)
-        while true {
-            let (count, inserted, position, caughtUp) = try await shipLiveBatch(to: database)
-            pass.rowsShipped += count
-            pass.rowsInserted += inserted
-            pass.shippedID = position
-            if caughtUp { break }
-        }
+        try await shipLive(to: database, &pass)
         return pass
     }
 
@@ -103,7 +97,8 @@ public struct Shipper: Sendable {
                 if done > 0 { return nil }
                 var inserted = 0
                 for start in stride(from: 0, to: records.count, by: batchSize) {
-                    inserted += try await CentralWriter.upsert(Array(records[start..<min(start + batchSize, records.count)]), from: source, into: database)
+                    let batch = try CopyBatch(Array(records[start..<min(start + batchSize, records.count)]), from: source)
+                    inserted += try await CentralWriter.write(batch, from: source, into: database)
                 }
                 try await database.run("""
                     INSERT INTO shipped_archives (source_id, day, part, sha256, rows)
@@ -120,18 +115,44 @@ public struct Shipper: Sendable {
         }
     }
 
-    /// One batch of live rows above the shipped position; caughtUp when it was not full.
-    private func shipLiveBatch(to database: CentralDatabase) async throws -> (count: Int, inserted: Int, position: Int64, caughtUp: Bool) {
-        try await database.transaction("ship live attempts") { database in
-            try await database.run(sourceLock, "lock the source")
-            let position = try await database.values("SELECT shipped_id FROM sources WHERE source_id = \(source.id)", as: Int64.self, "read the shipped position").first ?? 0
-            let records = try store.attempts(after: position, limit: batchSize)
-            guard let last = records.last?.id else { return (0, 0, position, true) }
-            let inserted = try await CentralWriter.upsert(records, from: source, into: database)
-            try await database.run("""
-                UPDATE sources SET shipped_id = GREATEST(shipped_id, \(last)), last_shipped_at = now() WHERE source_id = \(source.id)
-                """, "move the shipped position")
-            return (records.count, inserted, max(position, last), records.count < batchSize)
+    /// Live rows above the shipped position, one batch per transaction, until caught up. The next batch is read
+    /// from SQLite while PostgreSQL takes the current one (the two use different cores).
+    private func shipLive(to database: CentralDatabase, _ pass: inout Pass) async throws {
+        var position = try await database.values("SELECT shipped_id FROM sources WHERE source_id = \(source.id)", as: Int64.self, "read the shipped position").first ?? 0
+        var next = read(after: position)
+        defer { next.cancel() }
+        while true {
+            let read = try await next.value
+            if read.count == batchSize { next = self.read(after: read.lastID) }
+            let (batch, inserted) = try await database.transaction("ship live attempts") { database -> (CopyBatch, Int) in
+                try await database.run(sourceLock, "lock the source")
+                let shipped = try await database.values("SELECT shipped_id FROM sources WHERE source_id = \(source.id)", as: Int64.self, "read the shipped position").first ?? 0
+                // Another shipper of this file moved the position since the batch was read: read again from there.
+                let batch = shipped == read.after ? read : try CopyBatch.live(of: store, after: shipped, limit: batchSize, source: source)
+                guard batch.count > 0 else { return (batch, 0) }
+                let inserted = try await CentralWriter.write(batch, from: source, into: database)
+                try await database.run("""
+                    UPDATE sources SET shipped_id = GREATEST(shipped_id, \(batch.lastID)), last_shipped_at = now() WHERE source_id = \(source.id)
+                    """, "move the shipped position")
+                return (batch, inserted)
+            }
+            pass.rowsShipped += batch.count
+            pass.rowsInserted += inserted
+            position = max(batch.after, batch.lastID)
+            pass.shippedID = position
+            if batch.count < batchSize { break }
+            if batch.after != read.after || read.count < batchSize {
+                // The batch was read again, or the one read ahead of it was short: what comes next starts at `position`.
+                next.cancel()
+                next = self.read(after: position)
+            }
+        }
+    }
+
+    /// Reads the live batch above `position` on another thread.
+    private func read(after position: Int64) -> Task<CopyBatch, any Error> {
+        Task.detached { [store, batchSize, source] in
+            try CopyBatch.live(of: store, after: position, limit: batchSize, source: source)
         }
     }
 }

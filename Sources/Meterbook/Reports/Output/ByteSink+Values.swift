@@ -156,7 +156,7 @@ private struct ASCIIStream: TextOutputStream {
 /// cell, an id or a name with nothing to quote or escape, is scanned cheaply and copied whole. Each predicate
 /// returns a word with the high bit of every flagged byte set; bytes after a flagged one may be flagged wrongly
 /// (a borrow runs on), so only the lowest flag is used, and it is exact.
-enum ByteScan {
+package enum ByteScan {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highs: UInt64 = 0x8080_8080_8080_8080
 
@@ -183,6 +183,12 @@ enum ByteScan {
         equal(word, 0x2C) | equal(word, 0x22) | equal(word, 0x0A) | equal(word, 0x0D)
     }
 
+    /// A backslash, tab, LF or CR (what PostgreSQL's COPY text format escapes), or NUL (which its text cannot hold).
+    @inline(__always)
+    package static func needsCopyEscape(_ word: UInt64) -> UInt64 {
+        equal(word, 0x5C) | equal(word, 0x09) | equal(word, 0x0A) | equal(word, 0x0D) | equal(word, 0x00)
+    }
+
     /// A quote: the one byte a quoted CSV field changes (doubled).
     @inline(__always)
     static func isQuote(_ word: UInt64) -> UInt64 {
@@ -191,7 +197,7 @@ enum ByteScan {
 
     /// The index of the first byte at or after `start` that `matches` flags, or `bytes.count`.
     @inline(__always)
-    static func firstIndex(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, where matches: (UInt64) -> UInt64) -> Int {
+    package static func firstIndex(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, where matches: (UInt64) -> UInt64) -> Int {
         guard let base = bytes.baseAddress, start < bytes.count else { return bytes.count }
         let raw = UnsafeRawPointer(base)
         var index = start
