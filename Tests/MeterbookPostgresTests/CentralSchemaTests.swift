@@ -45,6 +45,46 @@ struct CentralSchemaTests {
         #expect(!"\(settings)".contains("hunter2"))
     }
 
+    /// A database made by schema 1 (B-tree indexes) takes schema 2 (hash indexes) with its rows in place, and
+    /// traces still find every kind of id.
+    @Test func schemaOneUpgradesToHashIndexesKeepingRows() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let database = url.split(separator: "/").last!.split(separator: "?").first.map(String.init)!
+        let settings = try PostgresSettings(url: url, environment: [:])
+        let seed = try SeededDatabase()
+        let records = try seed.store.allAttempts()
+        let source = ShipSource(id: UUID(), host: "h", database: seed.path)
+        // Schema 1 as an older meterbook left it, with rows.
+        let schemaOne = try #require(CentralSchema.migrations.first { $0.version == 1 })
+        try server.psql("CREATE TABLE meterbook_schema (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                        database: database)
+        for statement in schemaOne.statements { try server.psql(statement, database: database) }
+        try server.psql("INSERT INTO meterbook_schema (version, name) VALUES (1, 'schema one')", database: database)
+        try server.psql("SELECT meterbook_day_partition(\(records[0].startedAt))", database: database)
+        try server.psql("INSERT INTO requests (source_id, id, source_host, source_db, call_id, attempt, final, started_at, provider, api, endpoint, method, path, stream, status, outcome) VALUES ('\(source.id)', 1, 'h', 'd', 'old-call', 1, 1, \(records[0].startedAt), 'azure-openai', 'responses', 'e', 'POST', '/p', 0, 200, 'ok')", database: database)
+
+        // A shipper upgrades it, then ships into the hash-indexed table.
+        try await CentralDatabase.with(settings, migrate: true) { central in
+            try await CentralWriter.upsert(records.map { var record = $0; record.id = $0.id! + 1; return record }, from: source, into: central)
+        }
+        #expect(try server.psql("SELECT max(version), count(*) FROM meterbook_schema", database: database) == [["2", "2"]])
+        let indexes = try server.psql("""
+            SELECT indexname, split_part(split_part(indexdef, 'USING ', 2), ' ', 1) FROM pg_indexes
+            WHERE tablename = 'requests' ORDER BY indexname
+            """, database: database)
+        #expect(indexes == [["requests_apim_request_id", "hash"], ["requests_call_id", "hash"], ["requests_pkey", "btree"],
+                            ["requests_request_id", "hash"], ["requests_response_id", "hash"], ["requests_started_at", "btree"],
+                            ["requests_upstream_request_id", "hash"]])
+        #expect(try server.psql("SELECT count(*) FROM requests", database: database) == [["\(records.count + 1)"]])
+        let ids = ["old-call", records[0].callID, try #require(records.compactMap(\.responseID).first),
+                   try #require(records.compactMap(\.requestID).first), try #require(records.compactMap(\.apimRequestID).first)]
+        let traces = try await CentralReader.read(settings) { source in try ids.map { try CallTrace.find($0, in: [source]) } }
+        for (id, trace) in zip(ids, traces) {
+            #expect(trace.attempts.contains { [$0.callID, $0.responseID, $0.requestID, $0.apimRequestID].contains(id) }, "trace of \(id)")
+        }
+    }
+
     @Test func migratesOnceAndRefusesNewerSchemas() async throws {
         let server = try Self.server.get()
         let url = try server.createDatabase()
