@@ -44,6 +44,49 @@ struct ShipCommandTests {
         #expect(again.stdout.contains("Shipped 0 attempts"))
     }
 
+    static let tlsServer = Result { try PostgresTestServer.start(tls: .onlyTLS) }
+
+    @Test func shipsOverVerifiedTLSAndSaysOneLineWhenTheCAIsWrong() async throws {
+        let server = try Self.tlsServer.get()
+        let url = try server.createDatabase()
+        let database = Self.database(of: url)
+        let folder = try TemporaryFolder()
+        let path = folder.path("m.sqlite")
+        try MeterbookStore(path: path).insert(Self.attempts(300))
+
+        // The wrong CA, from the URL: exit 1, one line naming the server, the file and the fix, no password.
+        let wrong = try await CLI.run(["ship", "--db", path, "--to",
+                                       server.url(database: database, parameters: "sslmode=verify-full&sslrootcert=\(server.unrelatedCertificateAuthority)")])
+        #expect(wrong.status == 1)
+        let lines = wrong.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("postgres://meterbook@127.0.0.1:\(server.port)/\(database)"), "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("not signed by the CAs in sslrootcert \(server.unrelatedCertificateAuthority)"), "\(wrong.stderr)")
+        #expect(!(wrong.stdout + wrong.stderr).contains(server.password))
+        #expect(try server.psql("SELECT count(*) FROM pg_tables WHERE tablename = 'requests'", database: database) == [["0"]])
+
+        // Plain text against a server that takes only TLS.
+        let plain = try await CLI.run(["ship", "--db", path, "--to", server.url(database: database, parameters: "sslmode=disable")])
+        #expect(plain.status == 1)
+        #expect(plain.stderr.split(separator: "\n").count == 1, "\(plain.stderr)")
+        #expect(plain.stderr.contains("use sslmode=require or stricter"), "\(plain.stderr)")
+        #expect(!(plain.stdout + plain.stderr).contains(server.password))
+
+        // The right CA from PGSSLMODE / PGSSLROOTCERT, the password from PGPASSWORD.
+        let right = try await CLI.run(["ship", "--db", path, "--to", server.urlWithoutPassword(database: database, parameters: "")],
+                                      environment: ["PGSSLMODE": "verify-full", "PGSSLROOTCERT": server.certificateAuthority, "PGPASSWORD": server.password])
+        #expect(right.status == 0, "\(right.stderr)")
+        #expect(right.stdout.contains("Shipped 300 attempts (300 new)"), "\(right.stdout)")
+        #expect(try Self.counts(server, database) == ["300", "300"])
+        // And the wrong one from PGSSLROOTCERT fails like the URL's.
+        let wrongFromEnvironment = try await CLI.run(["ship", "--db", path, "--to", server.urlWithoutPassword(database: database, parameters: "")],
+                                                     environment: ["PGSSLMODE": "verify-ca", "PGSSLROOTCERT": server.unrelatedCertificateAuthority,
+                                                                   "PGPASSWORD": server.password])
+        #expect(wrongFromEnvironment.status == 1)
+        #expect(wrongFromEnvironment.stderr.contains("not signed by"), "\(wrongFromEnvironment.stderr)")
+        #expect(!(wrongFromEnvironment.stdout + wrongFromEnvironment.stderr).contains(server.password))
+    }
+
     @Test func serverDownAtStartExitsOneAndLeavesTheFileAlone() async throws {
         let folder = try TemporaryFolder()
         let path = folder.path("m.sqlite")

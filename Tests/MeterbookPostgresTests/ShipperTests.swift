@@ -211,6 +211,22 @@ struct ShipperTests {
         #expect(loop.failures >= 1)
     }
 
+    @Test func stoppingMakesAFinalPassForWhatWasRecordedSinceTheLast() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let db = Self.database(of: url)
+        let (store, _) = try Self.newStore(Self.attempts(100, day: .today()))
+        // A pass an hour: after the first, only the final pass can ship the rows inserted below.
+        let loop = ContinuousShipper(shipper: try Shipper(store: store, batchSize: 200), settings: try PostgresSettings(url: url, environment: [:]),
+                                     interval: 3_600)
+        loop.start()
+        try await Self.waitUntil { loop.passes >= 1 }
+        try store.insert(Self.attempts(300, day: .today(), offset: 1_000))
+        await loop.stop()
+        #expect(try Self.counts(server, db, store) == ["400", "400"])
+        #expect(loop.passes == 2 && loop.shipped == 400)
+    }
+
     static func waitUntil(timeout: TimeInterval = 30, _ condition: () throws -> Bool) async throws {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while try !condition() {

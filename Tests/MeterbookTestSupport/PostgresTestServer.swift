@@ -9,12 +9,25 @@ import Glibc
 /// (scram-sha-256), and a Unix socket in the data folder with trust login. As root the server runs as the
 /// `postgres` user, since initdb refuses root.
 ///
+/// With TLS, the server also speaks TLS with a certificate for localhost and 127.0.0.1 signed by a throwaway CA
+/// (`certificateAuthority`), and listens on 127.0.0.2 too, an address the certificate does not name.
+///
 /// Stopped by `stop()`, and at the latest when the test process exits.
 public final class PostgresTestServer: @unchecked Sendable {
     public let directory: String
     public let port: Int
     public let user = "meterbook"
     public let password = "pw-\(UUID().uuidString.prefix(8))"
+    /// How the server treats TCP connections.
+    public enum TLSMode: Sendable {
+        /// No TLS (the server answers a TLS request with "no").
+        case off
+        /// TLS offered, plain TCP accepted too.
+        case on
+        /// TLS offered, plain TCP logins rejected by pg_hba (`hostnossl ... reject`).
+        case onlyTLS
+    }
+    public let tls: TLSMode
     private let binaries: String
     private let lock = NSLock()
     private var running = false
@@ -27,19 +40,24 @@ public final class PostgresTestServer: @unchecked Sendable {
     public var dataDirectory: String { directory + "/data" }
     public var socketDirectory: String { directory }
 
-    /// A URL for `database` over TCP, with the password in it.
-    public func url(database: String = "meterbook") -> String {
-        "postgres://\(user):\(password)@127.0.0.1:\(port)/\(database)?sslmode=disable"
+    /// The PEM file of the CA that signed the server's certificate (TLS modes only).
+    public var certificateAuthority: String { directory + "/tls/ca.pem" }
+    /// The PEM file of another CA, which signed nothing this server presents (TLS modes only).
+    public var unrelatedCertificateAuthority: String { directory + "/tls/other-ca.pem" }
+
+    /// A URL for `database` over TCP, with the password in it; `parameters` is its query string.
+    public func url(database: String = "meterbook", host: String = "127.0.0.1", parameters: String = "sslmode=disable") -> String {
+        "postgres://\(user):\(password)@\(host):\(port)/\(database)" + (parameters.isEmpty ? "" : "?" + parameters)
     }
 
     /// A URL without credentials; the password must come from PGPASSWORD.
-    public func urlWithoutPassword(database: String = "meterbook") -> String {
-        "postgres://\(user)@127.0.0.1:\(port)/\(database)?sslmode=disable"
+    public func urlWithoutPassword(database: String = "meterbook", parameters: String = "sslmode=disable") -> String {
+        "postgres://\(user)@127.0.0.1:\(port)/\(database)" + (parameters.isEmpty ? "" : "?" + parameters)
     }
 
     /// Creates a cluster and starts it.
-    public static func start() throws -> PostgresTestServer {
-        let server = try PostgresTestServer()
+    public static func start(tls: TLSMode = .off) throws -> PostgresTestServer {
+        let server = try PostgresTestServer(tls: tls)
         try server.initialise()
         try server.startServer()
         servers.withLock { $0.append(server) }
@@ -47,7 +65,8 @@ public final class PostgresTestServer: @unchecked Sendable {
         return server
     }
 
-    private init() throws {
+    private init(tls: TLSMode) throws {
+        self.tls = tls
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = versions.compactMap(Int.init).max() else {
             throw Failure(description: "The PostgreSQL server is not installed: run scripts/install-deps --tests (Debian's postgresql package).")
@@ -100,11 +119,48 @@ public final class PostgresTestServer: @unchecked Sendable {
         }
         _ = try run(binaries + "/initdb", ["-D", dataDirectory, "-U", user, "--pwfile", passwordFile, "-E", "UTF8", "--locale=C",
                                            "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"])
+        if tls != .off {
+            try makeCertificates()
+            let plain = tls == .onlyTLS ? "hostnossl all all 0.0.0.0/0 reject" : "host all all 127.0.0.0/8 scram-sha-256"
+            let rules = ["local all all trust", "hostssl all all 127.0.0.0/8 scram-sha-256", plain, ""].joined(separator: "\n")
+            // Written in place so the file keeps its owner (the server's user).
+            try Data(rules.utf8).write(to: URL(fileURLWithPath: dataDirectory + "/pg_hba.conf"))
+        }
+    }
+
+    /// A throwaway CA, a server certificate it signs for localhost and 127.0.0.1, and an unrelated CA, made with
+    /// the openssl CLI into `tls/` (the key readable by the server's user only, as postgres insists).
+    private func makeCertificates() throws {
+        let folder = directory + "/tls"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"]
+        for name in ["ca", "other-ca"] {
+            try run("/usr/bin/openssl", ["req", "-x509"] + key + ["-keyout", "\(folder)/\(name).key", "-out", "\(folder)/\(name).pem",
+                    "-subj", "/CN=meterbook-test-\(name)", "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,keyCertSign,cRLSign"], asServerUser: false)
+        }
+        try run("/usr/bin/openssl", ["req", "-x509", "-CA", "\(folder)/ca.pem", "-CAkey", "\(folder)/ca.key"] + key
+                + ["-keyout", "\(folder)/server.key", "-out", "\(folder)/server.crt", "-subj", "/CN=localhost",
+                   "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:FALSE",
+                   "-addext", "extendedKeyUsage=serverAuth"], asServerUser: false)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder)
+        for name in ["ca.pem", "other-ca.pem", "server.crt"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: "\(folder)/\(name)")
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: "\(folder)/server.key")
+        if geteuid() == 0 {
+            try run("/bin/chown", ["-R", "postgres:postgres", folder], asServerUser: false)
+        }
     }
 
     private func startServer() throws {
         lock.lock(); defer { lock.unlock() }
-        let options = "-c listen_addresses=127.0.0.1 -p \(port) -k \(socketDirectory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+        var options = "-c listen_addresses=127.0.0.1 -p \(port) -k \(socketDirectory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+        if tls != .off {
+            // 127.0.0.2 too: loopback, but not a name the certificate has, for hostname verification tests.
+            options = options.replacingOccurrences(of: "listen_addresses=127.0.0.1", with: "listen_addresses=127.0.0.1,127.0.0.2")
+            options += " -c ssl=on -c ssl_cert_file=\(directory)/tls/server.crt -c ssl_key_file=\(directory)/tls/server.key"
+        }
         _ = try run(binaries + "/pg_ctl", ["-D", dataDirectory, "-l", directory + "/server.log", "-o", options, "-w", "-t", "60", "start"])
         running = true
         _ = try? psql("CREATE DATABASE meterbook")

@@ -123,7 +123,7 @@ extension MeterbookCommand {
                                                  retentionDays: config.ship.retentionDays, logger: .cli("meterbook.ship"))
                     loop.start()
                     shipping = loop
-                    Console.out("  shipping every \(config.ship.every ?? 10) s to \(settings)")
+                    Console.out("  shipping every \(String(format: "%g", config.ship.every ?? 10)) s to \(settings)")
                 } catch {
                     Console.error("Not shipping: \(error)")
                 }

@@ -29,7 +29,7 @@ public final class CentralDatabase: Sendable {
         } catch let error as CentralStoreError {
             throw error
         } catch {
-            throw CentralStoreError(.unreachable, "Could not connect to PostgreSQL at \(settings): \(describe(error)). Check that the server runs and the URL, PGHOST/PGPORT/PGUSER/PGPASSWORD are right.")
+            throw CentralStoreError(.unreachable, "Could not connect to PostgreSQL at \(settings): \(explainConnectFailure(error, settings))")
         }
         let database = CentralDatabase(settings: settings, connection: connection, logger: logger)
         do {
@@ -122,8 +122,43 @@ public final class CentralDatabase: Sendable {
         }
         if let error = error as? IOError { return error.description }
         if let error = error as? NIOSSLError { return "TLS: \(error)" }
+        if let error = error as? NIOSSLExtraError { return "TLS: \(error)" }
         if let error = error as? ChannelError, case .connectTimeout = error { return "connection timed out" }
         return String(describing: error)
+    }
+
+    /// Why a connection failed and what to do, for the TLS failures in particular (a certificate no trusted CA
+    /// signed, a name the certificate lacks, a server that wants TLS when sslmode=disable).
+    static func explainConnectFailure(_ error: any Error, _ settings: PostgresSettings) -> String {
+        let root = innermost(error)
+        if let extra = root as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            let host: String
+            if case let .tcp(name, _) = settings.endpoint { host = name } else { host = "the host" }
+            return "TLS: the server's certificate does not name \(host), which sslmode=verify-full requires; connect by a name the certificate has, or use sslmode=verify-ca."
+        }
+        if let ssl = root as? NIOSSLError, case let .handshakeFailed(inner) = ssl, "\(inner)".contains("CERTIFICATE_VERIFY_FAILED") {
+            let trusted = settings.sslRootCertificate.map { "the CAs in sslrootcert \($0)" } ?? "the system's trusted CAs (no sslrootcert given)"
+            return "TLS: the server's certificate is not signed by \(trusted); point sslrootcert / PGSSLROOTCERT at the CA that signed it."
+        }
+        if root is NIOSSLError || root is NIOSSLExtraError {
+            return "TLS handshake failed (\(describe(error))); check sslmode and sslrootcert / PGSSLROOTCERT."
+        }
+        if let error = root as? PSQLError, error.code == .sslUnsupported {
+            return "the server does not offer TLS, which sslmode=\(settings.sslMode.rawValue) insists on: turn on ssl at the server, or use sslmode=prefer."
+        }
+        let reason = describe(error)
+        if settings.sslMode == .disable, reason.contains("no encryption") {
+            return "\(reason). The server accepts only TLS connections: use sslmode=require or stricter."
+        }
+        return "\(reason). Check that the server runs and the URL, PGHOST/PGPORT/PGUSER/PGPASSWORD are right."
+    }
+
+    /// The error beneath PostgresNIO's wrapping.
+    private static func innermost(_ error: any Error) -> any Error {
+        if let error = error as? PSQLError, error.serverInfo == nil, let underlying = error.underlying {
+            return innermost(underlying)
+        }
+        return error
     }
 
     static func configuration(for settings: PostgresSettings) throws -> PostgresConnection.Configuration {
@@ -152,6 +187,9 @@ public final class CentralDatabase: Sendable {
             tls.certificateVerification = .fullVerification
         }
         if let file = settings.sslRootCertificate {
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw CentralStoreError(.badURL, "Could not set up TLS for \(settings): sslrootcert \(file) is not a readable file; check sslrootcert / PGSSLROOTCERT.")
+            }
             tls.trustRoots = .file(file)
         }
         let context: NIOSSLContext

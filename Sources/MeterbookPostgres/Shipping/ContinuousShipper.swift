@@ -12,8 +12,11 @@ import Meterbook
 ///                                     interval: 10)
 /// shipper.start()
 /// // ...
-/// await shipper.stop()   // finishes the pass in progress
+/// await shipper.stop()   // finishes the pass in progress, then a bounded final pass
 /// ```
+///
+/// Stopping makes one final pass (bounded by `finalPassTimeout`), so attempts recorded just before shutdown
+/// arrive; if it fails or runs out of time they stay in the local file and ship on the next start.
 public final class ContinuousShipper: @unchecked Sendable {
     // @unchecked: the mutable state below is only touched under `lock`.
     public enum Event: Sendable {
@@ -44,14 +47,18 @@ public final class ContinuousShipper: @unchecked Sendable {
     /// A pass that takes longer is abandoned and its connection closed (a server stopped mid-query can leave a
     /// connection that never answers); committed batches stay shipped, the next pass resumes after them.
     public let passTimeout: TimeInterval
+    /// How long the pass made when stopping may take (connecting included); 0: no final pass.
+    public let finalPassTimeout: TimeInterval
 
     public init(shipper: Shipper, settings: PostgresSettings, interval: TimeInterval = 10, retentionDays: Int? = nil, passTimeout: TimeInterval = 30,
+                finalPassTimeout: TimeInterval = 10,
                 logger: Logger = Logger(label: "meterbook.ship"), onEvent: @escaping @Sendable (Event) -> Void = { _ in }) {
         self.shipper = shipper
         self.settings = settings
         self.interval = max(0.05, interval)
         self.retentionDays = retentionDays
         self.passTimeout = passTimeout
+        self.finalPassTimeout = max(0, finalPassTimeout)
         self.logger = logger
         self.onEvent = onEvent
     }
@@ -73,7 +80,8 @@ public final class ContinuousShipper: @unchecked Sendable {
         }
     }
 
-    /// Asks the loop to stop and waits for it: a pass in progress is finished, never cut short.
+    /// Asks the loop to stop and waits for it: a pass in progress is finished, never cut short, then a final pass
+    /// (at most `finalPassTimeout`) ships what was recorded since.
     public func stop() async {
         let task = lock.withLock { () -> Task<Void, Never>? in
             stopRequested = true
@@ -88,7 +96,7 @@ public final class ContinuousShipper: @unchecked Sendable {
         await loop()
     }
 
-    /// Asks a `run()` to return after its current pass.
+    /// Asks a `run()` to return after its current pass and the final one.
     public func requestStop() {
         lock.withLock { stopRequested = true }
     }
@@ -140,7 +148,57 @@ public final class ContinuousShipper: @unchecked Sendable {
                 backoff = min(backoff * 2, 30)
             }
         }
-        try? await database?.close()
+        if finalPassTimeout > 0 {
+            await finalPass(database)
+        } else {
+            try? await database?.close()
+        }
+    }
+
+    /// The pass made when stopping: connects if need be, ships, and closes the connection, all within
+    /// `finalPassTimeout`; a failure is logged once (the rows stay local and ship on the next start).
+    private func finalPass(_ open: CentralDatabase?) async {
+        let once = Once()
+        let shipper = self.shipper, settings = self.settings, logger = self.logger, timeout = finalPassTimeout
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Shipper.Pass, any Error>, Never>) in
+            Task {
+                var database = open
+                do {
+                    if database == nil {
+                        database = try await CentralDatabase.connect(settings, migrate: true, logger: logger)
+                    }
+                    // Too late: the caller has moved on, so ship nothing behind its back.
+                    guard !once.isClaimed else {
+                        try? await database?.close()
+                        return
+                    }
+                    let pass = try await shipper.shipOnce(to: database!)
+                    try? await database?.close()
+                    if once.claim() { continuation.resume(returning: .success(pass)) }
+                } catch {
+                    try? await database?.close()
+                    if once.claim() { continuation.resume(returning: .failure(error)) }
+                }
+            }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                guard once.claim() else { return }
+                continuation.resume(returning: .failure(CentralStoreError(.unreachable, "PostgreSQL at \(settings) did not finish the final pass within \(Int(timeout)) s")))
+                try? await open?.close()
+            }
+        }
+        switch result {
+        case .success(let pass):
+            lock.withLock {
+                passCount += 1
+                rowsShipped += pass.rowsShipped
+            }
+            if pass.rowsShipped > 0 || pass.archivesShipped > 0 { onEvent(.shipped(pass)) }
+        case .failure(let error):
+            lock.withLock { failureCount += 1 }
+            logger.error("final shipping pass failed; the unshipped attempts stay in the local file and ship on the next start",
+                         metadata: ["server": "\(settings)", "error": "\(error)"])
+        }
     }
 
     /// One pass, or a failure after `passTimeout`; the abandoned pass's connection is closed.
@@ -179,6 +237,7 @@ private final class Once: @unchecked Sendable {
     // @unchecked: `claimed` is only touched under `lock`.
     private let lock = NSLock()
     private var claimed = false
+    var isClaimed: Bool { lock.withLock { claimed } }
     func claim() -> Bool {
         lock.withLock {
             if claimed { return false }
