@@ -158,43 +158,29 @@ public final class ContinuousShipper: @unchecked Sendable {
     /// The pass made when stopping: connects if need be, ships, and closes the connection, all within
     /// `finalPassTimeout`; a failure is logged once (the rows stay local and ship on the next start).
     private func finalPass(_ open: CentralDatabase?) async {
-        let once = Once()
-        let shipper = self.shipper, settings = self.settings, logger = self.logger, timeout = finalPassTimeout
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Shipper.Pass, any Error>, Never>) in
-            Task {
-                var database = open
+        let shipper = self.shipper, settings = self.settings, logger = self.logger
+        do {
+            let pass = try await Self.withDeadline(finalPassTimeout, "PostgreSQL at \(settings) did not finish the final pass within \(Int(finalPassTimeout)) s",
+                                                   abandon: { try? await open?.close() }) { deadline in
+                let database: CentralDatabase
+                if let open { database = open } else { database = try await CentralDatabase.connect(settings, migrate: true, logger: logger) }
                 do {
-                    if database == nil {
-                        database = try await CentralDatabase.connect(settings, migrate: true, logger: logger)
-                    }
                     // Too late: the caller has moved on, so ship nothing behind its back.
-                    guard !once.isClaimed else {
-                        try? await database?.close()
-                        return
-                    }
-                    let pass = try await shipper.shipOnce(to: database!)
-                    try? await database?.close()
-                    if once.claim() { continuation.resume(returning: .success(pass)) }
+                    guard !deadline.isClaimed else { throw CancellationError() }
+                    let pass = try await shipper.shipOnce(to: database)
+                    try? await database.close()
+                    return pass
                 } catch {
-                    try? await database?.close()
-                    if once.claim() { continuation.resume(returning: .failure(error)) }
+                    try? await database.close()
+                    throw error
                 }
             }
-            Task {
-                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
-                guard once.claim() else { return }
-                continuation.resume(returning: .failure(CentralStoreError(.unreachable, "PostgreSQL at \(settings) did not finish the final pass within \(Int(timeout)) s")))
-                try? await open?.close()
-            }
-        }
-        switch result {
-        case .success(let pass):
             lock.withLock {
                 passCount += 1
                 rowsShipped += pass.rowsShipped
             }
             if pass.rowsShipped > 0 || pass.archivesShipped > 0 { onEvent(.shipped(pass)) }
-        case .failure(let error):
+        } catch {
             lock.withLock { failureCount += 1 }
             logger.error("final shipping pass failed; the unshipped attempts stay in the local file and ship on the next start",
                          metadata: ["server": "\(settings)", "error": "\(error)"])
@@ -203,13 +189,24 @@ public final class ContinuousShipper: @unchecked Sendable {
 
     /// One pass, or a failure after `passTimeout`; the abandoned pass's connection is closed.
     private func shipWithDeadline(_ database: CentralDatabase) async throws -> Shipper.Pass {
+        let shipper = self.shipper
+        return try await Self.withDeadline(passTimeout, "PostgreSQL at \(settings) did not answer within \(Int(passTimeout)) s",
+                                           abandon: { try? await database.close() }) { _ in
+            try await shipper.shipOnce(to: database)
+        }
+    }
+
+    /// `body`'s result, or a failure with `message` after `timeout`, when `abandon` runs (closing the connection
+    /// `body` waits on: a server stopped mid-query can leave one that never answers). `body` sees whether the
+    /// deadline has passed.
+    private static func withDeadline<T: Sendable>(_ timeout: TimeInterval, _ message: String, abandon: @escaping @Sendable () async -> Void,
+                                                  _ body: @escaping @Sendable (Once) async throws -> T) async throws -> T {
         let once = Once()
-        let shipper = self.shipper, settings = self.settings, timeout = passTimeout
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Shipper.Pass, any Error>) in
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             Task {
                 do {
-                    let pass = try await shipper.shipOnce(to: database)
-                    if once.claim() { continuation.resume(returning: pass) }
+                    let value = try await body(once)
+                    if once.claim() { continuation.resume(returning: value) }
                 } catch {
                     if once.claim() { continuation.resume(throwing: error) }
                 }
@@ -217,8 +214,8 @@ public final class ContinuousShipper: @unchecked Sendable {
             Task {
                 try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
                 guard once.claim() else { return }
-                continuation.resume(throwing: CentralStoreError(.unreachable, "PostgreSQL at \(settings) did not answer within \(Int(timeout)) s"))
-                try? await database.close()
+                continuation.resume(throwing: CentralStoreError(.unreachable, message))
+                await abandon()
             }
         }
     }
