@@ -76,6 +76,41 @@ struct CentralWriterTests {
         #expect(try server.psql("SELECT count(*) FROM pg_inherits WHERE inhparent = 'requests'::regclass", database: database) == [["2"]])
     }
 
+    /// Which retries make the writer un-final earlier attempts: a call begun in this batch and cleared before its
+    /// retry (as the proxy and the client record) needs nothing; one begun earlier, or with a final left on an
+    /// earlier attempt here (a recorder user that cleared late), is fixed after the COPY.
+    @Test func retriesOfCallsBegunEarlierOrLeftFinalAreUnfinaled() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let database = String(url.split(separator: "/").last!.split(separator: "?")[0])
+        let settings = try PostgresSettings(url: url, environment: [:])
+        let source = ShipSource(id: UUID(), host: "h", database: "/d.sqlite")
+        var nextID: Int64 = 0
+        func attempt(_ call: String, _ number: Int, final: Bool) -> AttemptRecord {
+            nextID += 1
+            var record = AttemptRecord(callID: call, attempt: number, final: final, startedAt: 1_763_683_200_000 + nextID * 1000, provider: .azureOpenAI,
+                                       api: .chatCompletions, endpoint: "e", method: "POST", path: "/p", stream: false, status: final ? 200 : 429,
+                                       outcome: final ? .ok : .httpError)
+            record.id = nextID
+            return record
+        }
+        let earlier = [attempt("begun-earlier", 1, final: true)]
+        let batch = [
+            attempt("cleared", 1, final: false), attempt("cleared", 2, final: true),
+            attempt("begun-earlier", 2, final: true),
+            attempt("left-final", 1, final: true), attempt("left-final", 2, final: true),
+            attempt("three", 1, final: false), attempt("three", 2, final: true), attempt("three", 3, final: true),
+        ]
+        let copy = try CopyBatch(batch, from: source)
+        #expect(copy.retriedCalls == ["begun-earlier": 2, "left-final": 2, "three": 3])
+        try await CentralDatabase.with(settings, migrate: true) { database in
+            try await CentralWriter.upsert(earlier, from: source, into: database)
+            try await CentralWriter.upsert(batch, from: source, into: database)
+        }
+        #expect(try server.psql("SELECT call_id, string_agg(final::text, ',' ORDER BY attempt) FROM requests GROUP BY call_id ORDER BY call_id", database: database)
+            == [["begun-earlier", "0,1"], ["cleared", "0,1"], ["left-final", "0,1"], ["three", "0,0,1"]])
+    }
+
     static func literal(_ text: String) -> String {
         "E'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
             .replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r") + "'"

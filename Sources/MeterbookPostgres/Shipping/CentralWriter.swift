@@ -63,7 +63,7 @@ public enum CentralWriter {
                 FROM unnest(\(calls)::text[], \(attempts)::bigint[]) AS retried(call_id, attempt)
                 WHERE earlier.source_id = \(source.id) AND earlier.call_id = retried.call_id
                   AND earlier.attempt < retried.attempt AND earlier.final = 1
-                  AND earlier.started_at >= \(batch.earliestRetry - retryLookBack)
+                  AND earlier.started_at BETWEEN \(batch.earliestRetry - retryLookBack) AND \(batch.latestRetry)
                 """, "mark retried attempts as not final")
         }
         return inserted

@@ -13,10 +13,12 @@ struct CopyBatch: Sendable {
     var lastID: Int64 = 0
     /// The start (ms) of each UTC day the rows start on.
     var dayStarts: Set<Int64> = []
-    /// Calls with a retry (attempt > 1) in the batch: call id → highest attempt.
+    /// Calls with a retry (attempt > 1) in this batch whose earlier attempts the store may hold as final: call id →
+    /// the highest attempt.
     var retriedCalls: [String: Int] = [:]
-    /// The earliest `started_at` of those retries.
+    /// The earliest and latest `started_at` of those retries.
     var earliestRetry: Int64 = .max
+    var latestRetry: Int64 = .min
 
     /// The batch of `records` (archived rows, tests).
     init(_ records: [AttemptRecord], from source: ShipSource) throws {
@@ -48,8 +50,7 @@ struct CopyBatch: Sendable {
         count = encoder.rows
         lastID = encoder.lastID
         dayStarts = encoder.dayStarts
-        retriedCalls = encoder.retriedCalls
-        earliestRetry = encoder.earliestRetry
+        (retriedCalls, earliestRetry, latestRetry) = encoder.callsToUnfinal
     }
 
     /// Gathers what a sink flushes (256 KiB chunks) into one buffer.

@@ -11,6 +11,7 @@ struct CopyRowEncoder: RowEncoder {
     static let sqliteColumns = ["id"] + AttemptRecord.columnNames
     private static let callIDColumn = 1
     private static let attemptColumn = 2
+    private static let finalColumn = 3
     private static let startedAtColumn = 4
     private static let day: Int64 = 86_400_000
 
@@ -21,13 +22,24 @@ struct CopyRowEncoder: RowEncoder {
     private var column = 0
     private var callID: [UInt8] = []
     private var attempt = 0
+    private var final = false
+    private var startedAt: Int64 = 0
 
     private(set) var rows = 0
     private(set) var lastID: Int64 = 0
     private(set) var dayStarts: Set<Int64> = []
-    private(set) var retriedCalls: [String: Int] = [:]
-    private(set) var earliestRetry: Int64 = .max
     private var lastDayStart: Int64?
+    /// Retries (attempt > 1) in the batch, by call.
+    private var retries: [String: Retry] = [:]
+    /// Calls whose first attempt is in the batch and is not final.
+    private var clearedFirstAttempts: Set<String> = []
+
+    private struct Retry {
+        var attempt = 0
+        var finalRows = 0
+        var earliest = Int64.max
+        var latest = Int64.min
+    }
 
     init(source: ShipSource) {
         rowStart = Array(source.id.uuidString.lowercased().utf8) + [0x09]
@@ -39,6 +51,8 @@ struct CopyRowEncoder: RowEncoder {
     mutating func beginRow(sink: ByteSink) throws {
         column = 0
         attempt = 0
+        final = false
+        startedAt = 0
     }
 
     mutating func cell(_ value: CellValue, sink: ByteSink) throws {
@@ -69,26 +83,45 @@ struct CopyRowEncoder: RowEncoder {
     mutating func endRow(sink: ByteSink) throws {
         try sink.append(UInt8(ascii: "\n"))
         rows += 1
+        let dayStart = startedAt - ((startedAt % Self.day) + Self.day) % Self.day
+        if dayStart != lastDayStart {
+            dayStarts.insert(dayStart)
+            lastDayStart = dayStart
+        }
+        if attempt == 1, !final {
+            clearedFirstAttempts.insert(String(decoding: callID, as: UTF8.self))
+        } else if attempt > 1 {
+            var retry = retries[String(decoding: callID, as: UTF8.self)] ?? Retry()
+            retry.attempt = max(retry.attempt, attempt)
+            retry.finalRows += final ? 1 : 0
+            retry.earliest = min(retry.earliest, startedAt)
+            retry.latest = max(retry.latest, startedAt)
+            retries[String(decoding: callID, as: UTF8.self)] = retry
+        }
     }
 
-    /// Notes the attempt number and the day of a row (both integers).
+    /// The calls whose earlier attempts the central store may hold as final (call id → the batch's highest
+    /// attempt), and the span of those retries' starts. Attempts are recorded in order and an earlier attempt's
+    /// `final` is cleared before its retry is recorded (proxy and client alike): a call whose first attempt is in
+    /// this batch, not final, with no stale final among its retries here, arrives right and needs nothing.
+    var callsToUnfinal: (calls: [String: Int], earliest: Int64, latest: Int64) {
+        var calls: [String: Int] = [:]
+        var earliest = Int64.max, latest = Int64.min
+        for (call, retry) in retries where !clearedFirstAttempts.contains(call) || retry.finalRows > 1 {
+            calls[call] = retry.attempt
+            earliest = min(earliest, retry.earliest)
+            latest = max(latest, retry.latest)
+        }
+        return (calls, earliest, latest)
+    }
+
+    /// Notes what the batch needs besides the rows (all integers).
     private mutating func note(_ number: Int64) {
         switch column {
-        case Self.attemptColumn:
-            attempt = Int(number)
-        case Self.startedAtColumn:
-            let dayStart = number - ((number % Self.day) + Self.day) % Self.day
-            if dayStart != lastDayStart {
-                dayStarts.insert(dayStart)
-                lastDayStart = dayStart
-            }
-            if attempt > 1 {
-                let key = String(decoding: callID, as: UTF8.self)
-                retriedCalls[key] = max(retriedCalls[key] ?? 0, attempt)
-                earliestRetry = min(earliestRetry, number)
-            }
-        default:
-            break
+        case Self.attemptColumn: attempt = Int(number)
+        case Self.finalColumn: final = number != 0
+        case Self.startedAtColumn: startedAt = number
+        default: break
         }
     }
 
