@@ -6,6 +6,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "proxy": ProxyBenchmark.run,
     "recorder": RecorderBenchmark.run,
     "reports": ReportsBenchmark.run,
+    "central-report": CentralReportBenchmark.run,
     "rotation": RotationBenchmark.run,
     "ship": ShipBenchmark.run,
 ]

@@ -53,34 +53,39 @@ package struct PostgresSource: AttemptSource {
 
     // MARK: Tally
 
-    /// Only what the scanner reads: `ok` computed by the server (one byte instead of a text), and the call id only
-    /// for attempts that are not their call's only attempt (most rows then carry no 36-byte id).
+    /// Only what the scanner reads: `ok` computed by the server (one byte instead of a text), the call id only for
+    /// attempts that are not their call's only attempt (most rows then carry no 36-byte id). Each row comes as one
+    /// record (`ROW(...)`), read field by field from its bytes: postgres-nio builds a `PostgresCell` per cell,
+    /// and for fifteen cells per attempt that was most of a report's time.
     package func tally(range: Range<Int64>, filter: AttemptFilter, plan: UsagePlan) throws -> UsageTallies {
         let scope = Self.scope(range, filter)
-        let keys = plan.columns.map { ", " + $0.columnSQL(.postgres) }.joined()
+        let keys = plan.columns.map { ", (" + $0.columnSQL(.postgres) + ")::text" }.joined()
         let sql = """
-            SELECT final, CASE WHEN final = 1 AND attempt = 1 THEN NULL ELSE call_id END, input_tokens, output_tokens,
+            SELECT ROW(final, CASE WHEN final = 1 AND attempt = 1 THEN NULL ELSE call_id END, input_tokens, output_tokens,
                    cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms, attempt, status,
-                   outcome = 'ok', started_at\(keys)
+                   outcome = 'ok', started_at\(keys))
             FROM requests WHERE \(scope.sql)
             """
         let scanner = Box(UsageScanner(plan: plan))
+        let keyCount = plan.columns.count
         try stream(sql, scope.binds, "tally the attempts") { row in
             var cells = row.makeIterator()
-            let final = cells.next()!.int ?? 0
-            let callID = cells.next()!
-            let input = Int(cells.next()!.int ?? 0), output = Int(cells.next()!.int ?? 0)
-            let cached = Int(cells.next()!.int ?? 0), cacheWrite = Int(cells.next()!.int ?? 0), reasoning = Int(cells.next()!.int ?? 0)
-            let cost = cells.next()!.double, latency = cells.next()!.double, ttft = cells.next()!.double
-            let attempt = cells.next()!.int ?? 0, status = cells.next()!.int ?? 0
-            let ok = cells.next()!.bool
-            let startedAt = cells.next()!.int ?? 0
-            for column in 0..<plan.columns.count {
-                let cell = cells.next()!
-                cell.withText { text in scanner.value.key(column, text?.baseAddress, count: text?.count ?? 0) }
-            }
-            try callID.withText { id in
-                try scanner.value.add(startedAt: startedAt, final: final != 0, attempt: attempt, callID: id, status: status, ok: ok,
+            guard let record = cells.next()?.bytes else { return }
+            try record.withUnsafeReadableBytes { raw in
+                var fields = BinaryRecord(raw)
+                let final = fields.int() ?? 0
+                let callID = fields.next()
+                let input = Int(fields.int() ?? 0), output = Int(fields.int() ?? 0)
+                let cached = Int(fields.int() ?? 0), cacheWrite = Int(fields.int() ?? 0), reasoning = Int(fields.int() ?? 0)
+                let cost = fields.double(), latency = fields.double(), ttft = fields.double()
+                let attempt = fields.int() ?? 0, status = fields.int() ?? 0
+                let ok = fields.bool()
+                let startedAt = fields.int() ?? 0
+                for column in 0..<keyCount {
+                    let text = fields.next()
+                    scanner.value.key(column, text?.baseAddress, count: text?.count ?? 0)
+                }
+                try scanner.value.add(startedAt: startedAt, final: final != 0, attempt: attempt, callID: callID, status: status, ok: ok,
                                       input: input, output: output, cached: cached, cacheWrite: cacheWrite, reasoning: reasoning,
                                       cost: cost, latency: latency, ttft: ttft)
             }

@@ -3,14 +3,14 @@ import NIOCore
 
 /// One batch of attempts as COPY text for the central `requests` table, with what the writer needs besides the
 /// rows: the days they fall on (partitions to create) and the calls they retry (earlier attempts to un-final).
-struct CopyBatch: Sendable {
+package struct CopyBatch: Sendable {
     /// The rows, in PostgreSQL's COPY text format, columns in `CentralWriter.columns` order.
-    var data = ByteBuffer()
-    var count = 0
+    package var data = ByteBuffer()
+    package var count = 0
     /// The shipped position a live batch was read above.
     var after: Int64 = 0
     /// The highest local id in the batch (0 when empty).
-    var lastID: Int64 = 0
+    package var lastID: Int64 = 0
     /// The start (ms) of each UTC day the rows start on.
     var dayStarts: Set<Int64> = []
     /// Calls with a retry (attempt > 1) in this batch whose earlier attempts the store may hold as final: call id →
@@ -34,7 +34,7 @@ struct CopyBatch: Sendable {
     }
 
     /// The next live rows of `store` above `position`, at most `limit`, read straight from SQLite's buffers.
-    static func live(of store: MeterbookStore, after position: Int64, limit: Int, source: ShipSource) throws -> CopyBatch {
+    package static func live(of store: MeterbookStore, after position: Int64, limit: Int, source: ShipSource) throws -> CopyBatch {
         var encoder = CopyRowEncoder(source: source)
         let collector = Collector()
         let sink = collector.sink()
