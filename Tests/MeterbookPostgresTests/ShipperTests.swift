@@ -145,6 +145,36 @@ struct ShipperTests {
         #expect(third.rowsShipped == 0)
     }
 
+    /// Rows shipped live and archived later are not copied again: the archive pass asks which it has, copies only
+    /// the others, and refreshes what changed since (a reprice's cost, a `final` cleared by a late retry).
+    @Test func archivesOfShippedRowsRefreshOnlyWhatChanged() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let db = Self.database(of: url)
+        let settings = try PostgresSettings(url: url, environment: [:])
+        let today = UTCDay.today()
+        let (store, folder) = try Self.newStore(Self.attempts(500, day: today.adding(days: -40)))
+        let archives = folder.appendingPathComponent("archive").path
+        let live = try await CentralDatabase.with(settings, migrate: true) { try await Shipper(store: store, archiveDirectory: archives).shipOnce(to: $0) }
+        #expect(live.rowsInserted == 500)
+        let ids = try store.allAttempts().compactMap(\.id).sorted()
+        try store.write { db in
+            try db.execute(sql: "UPDATE requests SET cost_usd = 0.125 WHERE id IN (?, ?)", arguments: [ids[3], ids[400]])
+            try db.execute(sql: "UPDATE requests SET final = 0 WHERE id = ?", arguments: [ids[7]])
+        }
+        // Rotated with 20 rows the central store never got.
+        try store.insert(Self.attempts(20, day: today.adding(days: -40), offset: 1_000))
+        _ = try ArchiveRotation.rotate(store: store, archiveDirectory: archives, retentionDays: 30)
+        #expect(try store.count() == 0)
+        let archived = try await CentralDatabase.with(settings, migrate: true) { try await Shipper(store: store, archiveDirectory: archives).shipOnce(to: $0) }
+        #expect(archived.archivesShipped == 1)
+        #expect(archived.rowsShipped == 520)
+        #expect(archived.rowsInserted == 20)
+        #expect(try Self.counts(server, db, store) == ["520", "520"])
+        #expect(try server.psql("SELECT id, cost_usd, final FROM requests WHERE cost_usd IS NOT NULL OR final = 0 ORDER BY id", database: db)
+            == [["\(ids[3])", "0.125", "1"], ["\(ids[7])", "", "0"], ["\(ids[400])", "0.125", "1"]])
+    }
+
     @Test func aNewerCentralSchemaIsRefused() async throws {
         let server = try Self.server.get()
         let url = try server.createDatabase()

@@ -69,6 +69,43 @@ public enum CentralWriter {
         return inserted
     }
 
+    /// Upserts archived rows of one UTC `day`, most of which the store usually has already (they were shipped live
+    /// before rotation moved them): it is asked which ids it holds, and only the others are copied; rows it holds
+    /// get the `final` and `cost_usd` they have now where those differ. Inside a transaction, as `write`.
+    static func writeArchived(_ records: [AttemptRecord], day: UTCDay, from source: ShipSource, into database: CentralDatabase) async throws -> Int {
+        guard !records.isEmpty else { return 0 }
+        let ids = records.map { $0.id ?? 0 }
+        var held: [Int64: (final: Int, cost: Double?)] = [:]
+        held.reserveCapacity(records.count)
+        do {
+            // The primary key (source_id, id, started_at), within the day's partition.
+            let rows = try await database.connection.query("""
+                SELECT id, final, cost_usd FROM requests
+                WHERE source_id = \(source.id) AND id = ANY(\(ids)) AND started_at >= \(day.startMs) AND started_at < \(day.adding(days: 1).startMs)
+                """, logger: database.logger)
+            for try await (id, final, cost) in rows.decode((Int64, Int, Double?).self) {
+                held[id] = (final, cost)
+            }
+        } catch {
+            throw CentralStoreError(.server, "PostgreSQL at \(database.settings) failed to look up the archived attempts of \(day): \(CentralDatabase.describe(error)).")
+        }
+        let missing = records.filter { held[$0.id ?? 0] == nil }
+        let changed = records.filter { record in
+            guard let shipped = held[record.id ?? 0] else { return false }
+            return shipped.final != (record.final ? 1 : 0) || shipped.cost != record.costUSD
+        }
+        if !changed.isEmpty {
+            try await database.run("""
+                UPDATE requests AS shipped SET final = now.final, cost_usd = NULLIF(now.cost_usd, '')::double precision
+                FROM unnest(\(changed.map { $0.id ?? 0 }), \(changed.map { $0.final ? 1 : 0 }), \(changed.map { $0.costUSD.map { "\($0)" } ?? "" }))
+                     AS now(id, final, cost_usd)
+                WHERE shipped.source_id = \(source.id) AND shipped.id = now.id
+                  AND shipped.started_at >= \(day.startMs) AND shipped.started_at < \(day.adding(days: 1).startMs)
+                """, "refresh attempts shipped before")
+        }
+        return try await write(try CopyBatch(missing, from: source), from: source, into: database)
+    }
+
     /// COPYs the batch into `table`; false when a row's primary key is there already (the transaction is then in
     /// error until rolled back to a savepoint).
     private static func copy(_ batch: CopyBatch, into table: String, _ database: CentralDatabase) async throws -> Bool {

@@ -97,8 +97,8 @@ public struct Shipper: Sendable {
                 if done > 0 { return nil }
                 var inserted = 0
                 for start in stride(from: 0, to: records.count, by: batchSize) {
-                    let batch = try CopyBatch(Array(records[start..<min(start + batchSize, records.count)]), from: source)
-                    inserted += try await CentralWriter.write(batch, from: source, into: database)
+                    inserted += try await CentralWriter.writeArchived(Array(records[start..<min(start + batchSize, records.count)]), day: entry.day,
+                                                                      from: source, into: database)
                 }
                 try await database.run("""
                     INSERT INTO shipped_archives (source_id, day, part, sha256, rows)
