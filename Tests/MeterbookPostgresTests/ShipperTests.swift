@@ -241,6 +241,27 @@ struct ShipperTests {
         #expect(loop.failures >= 1)
     }
 
+    /// The pass timeout is for a pass that stalls, not for a long backlog that keeps committing batches.
+    @Test func aBacklogLongerThanThePassTimeoutShipsInOnePass() async throws {
+        let server = try Self.server.get()
+        let url = try server.createDatabase()
+        let db = Self.database(of: url)
+        let (store, _) = try Self.newStore(Self.attempts(30_000, day: .today()))
+        let outages = Counter()
+        let loop = ContinuousShipper(shipper: try Shipper(store: store, batchSize: 50), settings: try PostgresSettings(url: url, environment: [:]),
+                                     interval: 3_600, passTimeout: 0.5, finalPassTimeout: 0) { event in
+            if case .outage = event { outages.add() }
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        loop.start()
+        try await Self.waitUntil(timeout: 120) { loop.passes >= 1 || loop.failures >= 1 }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        await loop.stop()
+        #expect(seconds > 0.5, "the backlog shipped in \(seconds) s: too fast to show anything")
+        #expect(loop.failures == 0 && outages.value == 0)
+        #expect(try Self.counts(server, db, store) == ["30000", "30000"])
+    }
+
     @Test func stoppingMakesAFinalPassForWhatWasRecordedSinceTheLast() async throws {
         let server = try Self.server.get()
         let url = try server.createDatabase()

@@ -187,18 +187,19 @@ public final class ContinuousShipper: @unchecked Sendable {
         }
     }
 
-    /// One pass, or a failure after `passTimeout`; the abandoned pass's connection is closed.
+    /// One pass, or a failure once `passTimeout` passes without a batch committed (a long backlog is not cut short
+    /// while it moves); the abandoned pass's connection is closed.
     private func shipWithDeadline(_ database: CentralDatabase) async throws -> Shipper.Pass {
         let shipper = self.shipper
         return try await Self.withDeadline(passTimeout, "PostgreSQL at \(settings) did not answer within \(Int(passTimeout)) s",
-                                           abandon: { try? await database.close() }) { _ in
-            try await shipper.shipOnce(to: database)
+                                           abandon: { try? await database.close() }) { deadline in
+            try await shipper.shipOnce(to: database, progress: { deadline.touch() })
         }
     }
 
-    /// `body`'s result, or a failure with `message` after `timeout`, when `abandon` runs (closing the connection
-    /// `body` waits on: a server stopped mid-query can leave one that never answers). `body` sees whether the
-    /// deadline has passed.
+    /// `body`'s result, or a failure with `message` once `timeout` passes since the start or the body's last
+    /// `touch()`, when `abandon` runs (closing the connection `body` waits on: a server stopped mid-query can leave
+    /// one that never answers). `body` sees whether the deadline has passed.
     private static func withDeadline<T: Sendable>(_ timeout: TimeInterval, _ message: String, abandon: @escaping @Sendable () async -> Void,
                                                   _ body: @escaping @Sendable (Once) async throws -> T) async throws -> T {
         let once = Once()
@@ -212,7 +213,12 @@ public final class ContinuousShipper: @unchecked Sendable {
                 }
             }
             Task {
-                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                while true {
+                    let left = timeout - once.idleSeconds
+                    if left <= 0 { break }
+                    try? await Task.sleep(nanoseconds: UInt64(min(left, 0.5) * 1e9) + 1)
+                    if once.isClaimed { return }
+                }
                 guard once.claim() else { return }
                 continuation.resume(throwing: CentralStoreError(.unreachable, message))
                 await abandon()
@@ -229,12 +235,17 @@ public final class ContinuousShipper: @unchecked Sendable {
     }
 }
 
-/// Lets exactly one of several racers resume a continuation.
+/// Lets exactly one of several racers resume a continuation, and tells how long since the work last moved.
 private final class Once: @unchecked Sendable {
-    // @unchecked: `claimed` is only touched under `lock`.
+    // @unchecked: `claimed` and `lastProgress` are only touched under `lock`.
     private let lock = NSLock()
     private var claimed = false
+    private var lastProgress = DispatchTime.now().uptimeNanoseconds
     var isClaimed: Bool { lock.withLock { claimed } }
+    var idleSeconds: Double { lock.withLock { Double(DispatchTime.now().uptimeNanoseconds - lastProgress) / 1e9 } }
+    func touch() {
+        lock.withLock { lastProgress = DispatchTime.now().uptimeNanoseconds }
+    }
     func claim() -> Bool {
         lock.withLock {
             if claimed { return false }

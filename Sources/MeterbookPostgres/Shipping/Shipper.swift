@@ -56,11 +56,12 @@ public struct Shipper: Sendable {
     /// One pass over the archives and the live rows; returns when the central store has every row the file had
     /// when the pass began.
     @discardableResult
-    public func shipOnce(to database: CentralDatabase) async throws -> Pass {
+    /// `progress` is called after each committed transaction (a watchdog tells a long backlog from a stall).
+    public func shipOnce(to database: CentralDatabase, progress: @Sendable () -> Void = {}) async throws -> Pass {
         var pass = Pass()
         try await register(database)
-        try await shipArchives(to: database, &pass)
-        try await shipLive(to: database, &pass)
+        try await shipArchives(to: database, &pass, progress)
+        try await shipLive(to: database, &pass, progress)
         return pass
     }
 
@@ -75,7 +76,7 @@ public struct Shipper: Sendable {
             """, "register the source \(source.database)")
     }
 
-    private func shipArchives(to database: CentralDatabase, _ pass: inout Pass) async throws {
+    private func shipArchives(to database: CentralDatabase, _ pass: inout Pass, _ progress: () -> Void) async throws {
         let local = try catalog.entries()
         guard !local.isEmpty else { return }
         let shipped = Set(try await database.values("SELECT day::text || '/' || part FROM shipped_archives WHERE source_id = \(source.id)",
@@ -106,6 +107,7 @@ public struct Shipper: Sendable {
                     """, "record the shipped archive of \(day)")
                 return inserted
             }
+            progress()
             if let inserted {
                 pass.archivesShipped += 1
                 pass.rowsShipped += records.count
@@ -117,7 +119,7 @@ public struct Shipper: Sendable {
 
     /// Live rows above the shipped position, one batch per transaction, until caught up. The next batch is read
     /// from SQLite while PostgreSQL takes the current one (the two use different cores).
-    private func shipLive(to database: CentralDatabase, _ pass: inout Pass) async throws {
+    private func shipLive(to database: CentralDatabase, _ pass: inout Pass, _ progress: () -> Void) async throws {
         var position = try await database.values("SELECT shipped_id FROM sources WHERE source_id = \(source.id)", as: Int64.self, "read the shipped position").first ?? 0
         var next = read(after: position)
         defer { next.cancel() }
@@ -136,6 +138,7 @@ public struct Shipper: Sendable {
                     """, "move the shipped position")
                 return (batch, inserted)
             }
+            progress()
             pass.rowsShipped += batch.count
             pass.rowsInserted += inserted
             position = max(batch.after, batch.lastID)
