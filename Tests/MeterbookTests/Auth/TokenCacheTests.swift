@@ -72,8 +72,10 @@ import Testing
     }
 
     @Test func honoursRefreshIn() async throws {
-        let credential = FixedCredential(lifetime: 7200, refreshIn: 600)
         let clock = TestClock()
+        // Tokens dated by the test clock: dated by the wall clock, a token fetched late on a loaded machine would
+        // fall due later than the test assumes.
+        let credential = FixedCredential(lifetime: 7200, refreshIn: 600, now: clock.now)
         let cache = TokenCache(credential: credential, now: clock.now)
         let first = try await cache.token(for: scope)
         clock.set(590)
@@ -114,10 +116,12 @@ final class FixedCredential: TokenCredential {
     let lifetime: TimeInterval
     let refreshIn: TimeInterval?
     private let count = TestLocked(0)
+    private let now: @Sendable () -> Date
 
-    init(lifetime: TimeInterval, refreshIn: TimeInterval? = nil) {
+    init(lifetime: TimeInterval, refreshIn: TimeInterval? = nil, now: @escaping @Sendable () -> Date = Date.init) {
         self.lifetime = lifetime
         self.refreshIn = refreshIn
+        self.now = now
     }
 
     func getToken(scope: String) async throws -> AccessToken {
@@ -125,7 +129,7 @@ final class FixedCredential: TokenCredential {
             value += 1
             return value
         }
-        let now = Date()
+        let now = self.now()
         return AccessToken(token: "fixed-\(number)", expiresOn: now.addingTimeInterval(lifetime), refreshOn: refreshIn.map { now.addingTimeInterval($0) })
     }
 }
