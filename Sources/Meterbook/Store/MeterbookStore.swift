@@ -216,14 +216,6 @@ extension MeterbookStore {
         }
     }
 
-    /// Up to `limit` attempts with ids above `id`, in id order (shipping reads the live rows this way).
-    public func attempts(after id: Int64, limit: Int) throws -> [AttemptRecord] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM requests WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit])
-                .map(AttemptRecord.init(row:))
-        }
-    }
-
     /// Live attempts with `id > after`, in id order, at most `limit`: each row's `columns` handed to `encoder` straight
     /// from SQLite's buffers (a shipper writes them as COPY text without building an `AttemptRecord` per row).
     package func encodeAttempts<Encoder: RowEncoder>(after id: Int64, limit: Int, columns: [String], encoder: inout Encoder, sink: ByteSink) throws -> Int {

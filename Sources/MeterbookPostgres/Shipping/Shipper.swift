@@ -54,9 +54,9 @@ public struct Shipper: Sendable {
     }
 
     /// One pass over the archives and the live rows; returns when the central store has every row the file had
-    /// when the pass began.
+    /// when the pass began. `progress` is called after each committed transaction (so a watchdog can tell a long
+    /// backlog from a stall).
     @discardableResult
-    /// `progress` is called after each committed transaction (a watchdog tells a long backlog from a stall).
     public func shipOnce(to database: CentralDatabase, progress: @Sendable () -> Void = {}) async throws -> Pass {
         var pass = Pass()
         try await register(database)
