@@ -130,7 +130,7 @@ public enum CentralWriter {
         try await database.run("CREATE TEMP TABLE IF NOT EXISTS incoming_requests (LIKE requests INCLUDING DEFAULTS)", "create the staging table")
         try await database.run("TRUNCATE incoming_requests", "empty the staging table")
         guard try await copy(batch, into: "incoming_requests", database) else {
-            throw CentralStoreError(.server, "PostgreSQL at \(database.settings) refused a batch of \(batch.count) attempts into the staging table (a unique index on it?).")
+            throw CentralStoreError(.server, "PostgreSQL at \(database.settings) refused a batch of \(batch.count) attempts into its staging table.")
         }
         let inserted = try await database.values("""
             WITH inserted AS (
