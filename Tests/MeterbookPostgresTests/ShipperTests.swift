@@ -248,8 +248,9 @@ struct ShipperTests {
         let db = Self.database(of: url)
         let (store, _) = try Self.newStore(Self.attempts(30_000, day: .today()))
         let outages = Counter()
-        let loop = ContinuousShipper(shipper: try Shipper(store: store, batchSize: 50), settings: try PostgresSettings(url: url, environment: [:]),
-                                     interval: 3_600, passTimeout: 0.5, finalPassTimeout: 0) { event in
+        // Batches of 20: some 1,500 transactions, several seconds in all, each far under the timeout.
+        let loop = ContinuousShipper(shipper: try Shipper(store: store, batchSize: 20), settings: try PostgresSettings(url: url, environment: [:]),
+                                     interval: 3_600, passTimeout: 1.5, finalPassTimeout: 0) { event in
             if case .outage = event { outages.add() }
         }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -257,7 +258,7 @@ struct ShipperTests {
         try await Self.waitUntil(timeout: 120) { loop.passes >= 1 || loop.failures >= 1 }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         await loop.stop()
-        #expect(seconds > 0.5, "the backlog shipped in \(seconds) s: too fast to show anything")
+        #expect(seconds > 1.5, "the backlog shipped in \(seconds) s: too fast to show anything")
         #expect(loop.failures == 0 && outages.value == 0)
         #expect(try Self.counts(server, db, store) == ["30000", "30000"])
     }

@@ -96,9 +96,14 @@ extension AttemptRecord {
 
     /// Reads a `requests` row (`SELECT *`).
     public init(row: Row) {
+        self.init(columns: row)
+    }
+
+    /// Reads a record from its values by column name (a row, an archive line).
+    package init(columns row: some AttemptColumnValues) {
         self.init(
-            callID: row["call_id"], attempt: row["attempt"], final: (row["final"] as Int? ?? 1) != 0,
-            startedAt: row["started_at"],
+            callID: row["call_id"] ?? "", attempt: row["attempt"] ?? 1, final: (row["final"] as Int? ?? 1) != 0,
+            startedAt: row["started_at"] ?? 0,
             provider: Provider(rawValue: row["provider"] ?? "") ?? .other,
             api: APIKind(rawValue: row["api"] ?? "") ?? .other,
             endpoint: row["endpoint"] ?? "", deployment: row["deployment"], method: row["method"] ?? "",
@@ -141,3 +146,10 @@ extension AttemptRecord {
 
 /// SQLite copies the bound text (`SQLITE_TRANSIENT`, a macro Swift cannot import).
 private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// Values by column name that a record is read from: a GRDB row, or an archive line's values.
+package protocol AttemptColumnValues {
+    subscript<Value: DatabaseValueConvertible>(_ column: String) -> Value? { get }
+}
+
+extension Row: AttemptColumnValues {}

@@ -191,6 +191,41 @@ import Testing
         #expect(throws: CallTrace.NotFound.self) { try CallTrace.find("absent-\(UUID().uuidString)", in: seed.store) }
     }
 
+    /// Archive lines are read by a scanner made for the export's encoding; it gives what JSONSerialization gives
+    /// for every line, and the records come back as they were, whatever their text holds.
+    @Test func archiveLinesReadBackExactlyWhateverTheirTextHolds() throws {
+        var tricky = try #require(try seed.store.allAttempts().first { $0.startedAt < Seed.day2.startMs })
+        tricky.id = nil
+        tricky.callID = "tricky-call"
+        tricky.errorMessage = "quote \" backslash \\ slash / tab \t newline \n cr \r bell \u{7} ünïcødé 🚀 {braces} [brackets]"
+        tricky.tags = ["app": "a \"quoted\" {brace}", "user": "back\\slash", "emoji": "🚀"]
+        tricky.usageJSON = #"{"input_tokens":-3,"nested":{"x":[1,2.5e-7,null]}}"#
+        tricky.latencyMs = 173.0
+        tricky.costUSD = 1.5e-9
+        tricky.inputTokens = 9_000_000_000_000
+        try seed.store.insert([tricky])
+        let before = try seed.store.allAttempts().filter { $0.startedAt < Seed.day4.startMs }
+        let result = try rotate()
+
+        var lines = 0
+        for entry in result.archived {
+            try GzipReader(path: entry.path).forEachLine { bytes in
+                let scanned = try #require(ArchiveLine.scannedValues(bytes), "\(String(decoding: bytes, as: UTF8.self))")
+                #expect(scanned == (try ArchiveLine.foundationValues(bytes, path: entry.path)), "\(String(decoding: bytes, as: UTF8.self))")
+                lines += 1
+                return true
+            }
+        }
+        #expect(lines == before.count)
+        let restored = seed.file("restored.sqlite")
+        for day in [Seed.day1, Seed.day2, Seed.day3] {
+            _ = try ArchiveCatalog(store: seed.store).restore(day: day, into: .file(restored))
+        }
+        let back = try MeterbookStore(path: restored, mode: .readOnly).allAttempts()
+        #expect(back.sorted { $0.id! < $1.id! } == before.sorted { $0.id! < $1.id! })
+        #expect(back.first { $0.callID == "tricky-call" }?.tags == tricky.tags)
+    }
+
     @Test func restoreIntoAnotherFileCopiesTheDayExactly() throws {
         let original = try seed.store.allAttempts().filter { UTCDay(containing: $0.startedAt) == Seed.day1 }
         try rotate()
