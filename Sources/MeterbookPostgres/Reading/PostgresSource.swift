@@ -67,13 +67,13 @@ package struct PostgresSource: AttemptSource {
         let width = range.upperBound - range.lowerBound
         guard width >= 2 * 3_600_000, let second = spare?.database() else { return try tallyOnce(range: range, filter: filter, plan: plan) }
         let middle = range.lowerBound + width / 2
-        let other = try CentralReader.alongside {
+        let halves = try CentralReader.alongside {
             try PostgresSource(database: second).tallyOnce(range: middle..<range.upperBound, filter: filter, plan: plan)
         } while: {
             try tallyOnce(range: range.lowerBound..<middle, filter: filter, plan: plan)
         }
-        other.first.merge(other.second)
-        return other.first
+        halves.first.merge(halves.second)
+        return halves.first
     }
 
     private func tallyOnce(range: Range<Int64>, filter: AttemptFilter, plan: UsagePlan) throws -> UsageTallies {
