@@ -23,32 +23,40 @@ struct BinaryRecord {
     /// An integer field (int2, int4, int8 or bool).
     @inline(__always)
     mutating func int() -> Int64? {
-        guard let bytes = next(), let base = bytes.baseAddress else { return nil }
-        let raw = UnsafeRawPointer(base)
-        switch bytes.count {
-        case 8: return Int64(bigEndian: raw.loadUnaligned(as: Int64.self))
-        case 4: return Int64(Int32(bigEndian: raw.loadUnaligned(as: Int32.self)))
-        case 2: return Int64(Int16(bigEndian: raw.loadUnaligned(as: Int16.self)))
-        case 1: return Int64(base[0])
-        default: return nil
-        }
+        next().flatMap { Self.integer(UnsafeRawBufferPointer($0)) }
     }
 
     /// A float8 (or float4) field.
     @inline(__always)
     mutating func double() -> Double? {
-        guard let bytes = next(), let base = bytes.baseAddress else { return nil }
-        let raw = UnsafeRawPointer(base)
-        switch bytes.count {
-        case 8: return Double(bitPattern: UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self)))
-        case 4: return Double(Float(bitPattern: UInt32(bigEndian: raw.loadUnaligned(as: UInt32.self))))
-        default: return nil
-        }
+        next().flatMap { Self.real(UnsafeRawBufferPointer($0)) }
     }
 
     /// A bool field (NULL is false).
     @inline(__always)
     mutating func bool() -> Bool {
         next()?.first == 1
+    }
+
+    /// An int2, int4, int8 or bool value in binary format (big-endian).
+    @inline(__always)
+    static func integer(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        switch bytes.count {
+        case 8: return Int64(bigEndian: bytes.loadUnaligned(as: Int64.self))
+        case 4: return Int64(Int32(bigEndian: bytes.loadUnaligned(as: Int32.self)))
+        case 2: return Int64(Int16(bigEndian: bytes.loadUnaligned(as: Int16.self)))
+        case 1: return Int64(bytes[0])
+        default: return nil
+        }
+    }
+
+    /// A float8 or float4 value in binary format (big-endian).
+    @inline(__always)
+    static func real(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        switch bytes.count {
+        case 8: return Double(bitPattern: UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)))
+        case 4: return Double(Float(bitPattern: UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self))))
+        default: return nil
+        }
     }
 }

@@ -10,23 +10,13 @@ extension PostgresCell {
     var int: Int64? {
         guard let bytes else { return nil }
         guard format == .binary else { return Int64(String(buffer: bytes)) }
-        switch bytes.readableBytes {
-        case 8: return bytes.getInteger(at: bytes.readerIndex, as: Int64.self)
-        case 4: return bytes.getInteger(at: bytes.readerIndex, as: Int32.self).map(Int64.init)
-        case 2: return bytes.getInteger(at: bytes.readerIndex, as: Int16.self).map(Int64.init)
-        case 1: return bytes.getInteger(at: bytes.readerIndex, as: UInt8.self).map(Int64.init)
-        default: return nil
-        }
+        return bytes.withUnsafeReadableBytes(BinaryRecord.integer)
     }
 
     var double: Double? {
         guard let bytes else { return nil }
         guard format == .binary else { return Double(String(buffer: bytes)) }
-        switch bytes.readableBytes {
-        case 8: return bytes.getInteger(at: bytes.readerIndex, as: UInt64.self).map { Double(bitPattern: $0) }
-        case 4: return bytes.getInteger(at: bytes.readerIndex, as: UInt32.self).map { Double(Float(bitPattern: $0)) }
-        default: return nil
-        }
+        return bytes.withUnsafeReadableBytes(BinaryRecord.real)
     }
 
     var bool: Bool {
