@@ -1,7 +1,6 @@
 import Foundation
 import Meterbook
 import MeterbookPostgres
-import MeterbookTestSupport
 
 /// Issue 8's second goal: a one-day report over 10M rows in PostgreSQL within 3× of the SQLite time on the same
 /// data. The reports benchmark's database (default 10 million attempts over 30 days; `--keep` reuses it) is shipped
@@ -33,16 +32,9 @@ enum CentralReportBenchmark {
         try DaySummaries.forgetAll(store: store)
         let count = try store.count()
 
-        var server: PostgresTestServer?
-        let url: String
-        if let to {
-            url = to
-        } else {
-            let started = try PostgresTestServer.start()
-            server = started
-            url = try started.createDatabase("central_report_benchmark")
-        }
-        defer { server?.destroy() }
+        let postgres = try BenchmarkPostgres(to: to, database: "central_report_benchmark")
+        defer { postgres.destroy() }
+        let url = postgres.url
         let settings = try PostgresSettings(url: url)
         let shipper = try Shipper(store: store)
         let (pass, shipSeconds) = try await ShipBenchmark.timed {
@@ -64,7 +56,7 @@ enum CentralReportBenchmark {
 
             \(count.formatted()) attempts over \(options.days) days and \(options.deployments) deployments; shipped in one pass: \
             \(pass.rowsShipped.formatted()) attempts in \(ReportsBenchmark.format(shipSeconds)) \
-            (\(Int(Double(pass.rowsShipped) / shipSeconds).formatted()) attempts/s). PostgreSQL \(server == nil ? "at --to" : "15, a throwaway local cluster (TCP loopback, default settings, fsync off)"); \
+            (\(Int(Double(pass.rowsShipped) / shipSeconds).formatted()) attempts/s). PostgreSQL \(postgres.description); \
             SQLite without day summaries. The release `meterbook` binary, a new process per run, median of \(options.runs).
 
             | command | SQLite: median (runs) | PostgreSQL: median (runs) | PostgreSQL / SQLite | same output |

@@ -1,7 +1,6 @@
 import Foundation
 import Meterbook
 import MeterbookPostgres
-import MeterbookTestSupport
 
 /// Issue 8's goal: ship ≥ 50,000 attempts/s to a local PostgreSQL. One generated database (default 500,000
 /// attempts over 7 days), shipped in one pass (COPY batches of `--batch`), then shipped again as archives of rows
@@ -35,17 +34,9 @@ enum ShipBenchmark {
 
     static func run(_ arguments: [String]) async throws {
         let options = try Options(arguments)
-        var server: PostgresTestServer?
-        let url: String
-        if let to = options.to {
-            url = to
-        } else {
-            let started = try PostgresTestServer.start()
-            server = started
-            url = try started.createDatabase("ship_benchmark")
-        }
-        defer { server?.destroy() }
-        let settings = try PostgresSettings(url: url)
+        let postgres = try BenchmarkPostgres(to: options.to, database: "ship_benchmark")
+        defer { postgres.destroy() }
+        let settings = try PostgresSettings(url: postgres.url)
 
         let folder = (options.database as NSString).deletingLastPathComponent
         try? FileManager.default.removeItem(atPath: folder)
@@ -81,7 +72,7 @@ enum ShipBenchmark {
         print("""
             ## Central store: shipping to PostgreSQL
 
-            \(count) generated attempts over \(options.days) days, batches of \(options.batch), PostgreSQL \(server == nil ? "at --to" : "throwaway local cluster (Unix socket off, TCP loopback)").
+            \(count) generated attempts over \(options.days) days, batches of \(options.batch), PostgreSQL \(postgres.description).
 
             | pass | attempts | new | seconds | attempts/s |
             |---|---|---|---|---|

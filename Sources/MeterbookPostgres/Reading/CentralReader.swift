@@ -29,14 +29,11 @@ package enum CentralReader {
     static func alongside<A, B>(_ other: @escaping @Sendable () throws -> B, while body: () throws -> A) throws -> (first: A, second: B) {
         let result = Locked<Result<UncheckedValue<B>, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
+        startThread {
             let outcome = Result { UncheckedValue(try other()) }
             result.withLock { $0 = outcome }
             done.signal()
         }
-        thread.name = "meterbook central read"
-        thread.stackSize = 8 << 20
-        thread.start()
         let mine = Result { try body() }
         done.wait()
         let theirs = try result.withLock { $0 }!.get().value
@@ -46,11 +43,16 @@ package enum CentralReader {
     /// Runs `body` on a new thread and resumes with its result.
     package static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try body() }) }
-            thread.name = "meterbook central read"
-            thread.stackSize = 8 << 20
-            thread.start()
+            startThread { continuation.resume(with: Result { try body() }) }
         }
+    }
+
+    /// A thread for a blocking read (rows decoded in deep call chains: a roomy stack).
+    private static func startThread(_ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = "meterbook central read"
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 }
 
