@@ -82,11 +82,15 @@ public struct Shipper: Sendable {
         let shipped = Set(try await database.values("SELECT day::text || '/' || part FROM shipped_archives WHERE source_id = \(source.id)",
                                                     as: String.self, "list the shipped archives"))
         for entry in local where !shipped.contains("\(entry.day)/\(entry.part)") {
-            var records: [AttemptRecord] = []
-            records.reserveCapacity(entry.rows)
-            try catalog.records(of: entry) { record in
-                records.append(record)
-                return true
+            let catalog = self.catalog
+            let records = try await CentralReader.onOwnThread {
+                var records: [AttemptRecord] = []
+                records.reserveCapacity(entry.rows)
+                try catalog.records(of: entry) { record in
+                    records.append(record)
+                    return true
+                }
+                return records
             }
             let day = entry.day.description
             let inserted = try await database.transaction("ship the archive of \(day) part \(entry.part)") { database -> Int? in
@@ -130,7 +134,7 @@ public struct Shipper: Sendable {
                 try await database.run(sourceLock, "lock the source")
                 let shipped = try await database.values("SELECT shipped_id FROM sources WHERE source_id = \(source.id)", as: Int64.self, "read the shipped position").first ?? 0
                 // Another shipper of this file moved the position since the batch was read: read again from there.
-                let batch = shipped == read.after ? read : try CopyBatch.live(of: store, after: shipped, limit: batchSize, source: source)
+                let batch = shipped == read.after ? read : try await self.read(after: shipped).value
                 guard batch.count > 0 else { return (batch, 0) }
                 let inserted = try await CentralWriter.write(batch, from: source, into: database)
                 try await database.run("""
@@ -152,10 +156,11 @@ public struct Shipper: Sendable {
         }
     }
 
-    /// Reads the live batch above `position` on another thread.
+    /// Reads the live batch above `position` on a thread of its own: SQLite blocks, and a blocked thread of Swift's
+    /// cooperative pool (two here) would hold up whatever shares the process (the proxy's relays).
     private func read(after position: Int64) -> Task<CopyBatch, any Error> {
-        Task.detached { [store, batchSize, source] in
-            try CopyBatch.live(of: store, after: position, limit: batchSize, source: source)
+        Task { [store, batchSize, source] in
+            try await CentralReader.onOwnThread { try CopyBatch.live(of: store, after: position, limit: batchSize, source: source) }
         }
     }
 }
