@@ -40,7 +40,7 @@ public struct ResponseAnalyzer: Sendable {
 
     /// Analyses a complete non-streaming 2xx body.
     public mutating func analyze(body: Data) -> BodyVerdict {
-        guard let object = JSONValue.object(body) else {
+        guard let document = JSONReader(body), document.kind(document.root) == .object else {
             let problem = ServiceError(
                 type: "invalid_response", code: "malformed_json",
                 message: "The \(api.rawValue) response is not valid JSON (\(body.count) bytes; truncated or not JSON): \(ServiceError.preview(body))"
@@ -48,30 +48,39 @@ public struct ResponseAnalyzer: Sendable {
             error = problem
             return .invalid(problem)
         }
-        if let missing = missingField(in: object) {
+        let object = document.root
+        if let missing = missingField(in: document) {
             let problem = ServiceError(
                 type: "invalid_response", code: "unexpected_shape",
                 message: "The \(api.rawValue) response has no `\(missing)`: not what the API returns. Body: \(ServiceError.preview(body))"
             )
             error = problem
-            takeIdentity(from: object)
+            takeIdentity(from: object, in: document)
             return .invalid(problem)
         }
-        takeIdentity(from: object)
-        if let usageObject = JSONValue.dict(object["usage"]) {
-            usage = parseUsage(usageObject, raw: JSONSpan.rawValue(at: ["usage"], in: body))
+        takeIdentity(from: object, in: document)
+        if let span = document.member("usage", of: object), let usageObject = document.dictionary(span) {
+            usage = parseUsage(usageObject, raw: document.text(span))
         }
         return .ok
     }
 
-    private func missingField(in object: [String: Any]) -> String? {
+    private func missingField(in document: JSONReader) -> String? {
+        func isArray(_ key: String) -> Bool { document.member(key, of: document.root).map { document.kind($0) == .array } ?? false }
         switch api {
-        case .chatCompletions: return object["choices"] is [Any] ? nil : "choices"
-        case .embeddings: return object["data"] is [Any] ? nil : "data"
-        case .messages: return object["content"] is [Any] ? nil : "content"
-        case .responses: return object["output"] is [Any] || object["id"] is String ? nil : "output"
+        case .chatCompletions: return isArray("choices") ? nil : "choices"
+        case .embeddings: return isArray("data") ? nil : "data"
+        case .messages: return isArray("content") ? nil : "content"
+        case .responses:
+            let hasID = document.member("id", of: document.root).map { document.kind($0) == .string } ?? false
+            return isArray("output") || hasID ? nil : "output"
         default: return nil
         }
+    }
+
+    private mutating func takeIdentity(from object: JSONReader.Span, in document: JSONReader) {
+        if let id = document.string(document.member("id", of: object)), !id.isEmpty { responseID = id }
+        if let name = document.string(document.member("model", of: object)), !name.isEmpty { model = name }
     }
 
     private mutating func takeIdentity(from object: [String: Any]) {
@@ -104,24 +113,27 @@ public struct ResponseAnalyzer: Sendable {
             reachedEnd = true
             return effect
         }
-        guard let chunk = JSONValue.object(event.data) else { return effect }
-        if let problem = JSONValue.dict(chunk["error"]) {
+        guard let chunk = JSONReader(event.data), chunk.kind(chunk.root) == .object else { return effect }
+        let root = chunk.root
+        if let problem = chunk.dictionary(chunk.member("error", of: root)) {
             error = ServiceError.fromErrorObject(problem)
             effect.isError = true
             return effect
         }
         // Azure's first chunk can carry only prompt_filter_results with an empty id and model.
-        if responseID == nil, let id = JSONValue.string(chunk["id"]), !id.isEmpty { responseID = id }
-        if model == nil, let name = JSONValue.string(chunk["model"]), !name.isEmpty { model = name }
-        if let usageObject = JSONValue.dict(chunk["usage"]) {
-            usage = TokenUsage.openAI(usageObject, raw: JSONSpan.rawValue(at: ["usage"], in: Data(event.data.utf8)))
+        if responseID == nil, let id = chunk.string(chunk.member("id", of: root)), !id.isEmpty { responseID = id }
+        if model == nil, let name = chunk.string(chunk.member("model", of: root)), !name.isEmpty { model = name }
+        if let span = chunk.member("usage", of: root), let usageObject = chunk.dictionary(span) {
+            usage = TokenUsage.openAI(usageObject, raw: chunk.text(span))
         }
-        if let choices = chunk["choices"] as? [Any] {
-            for case let choice as [String: Any] in choices {
-                guard let delta = JSONValue.dict(choice["delta"]) else { continue }
-                if let text = delta["content"] as? String, !text.isEmpty { effect.isContent = true }
-                if let refusal = delta["refusal"] as? String, !refusal.isEmpty { effect.isContent = true }
-                if let calls = delta["tool_calls"] as? [Any], !calls.isEmpty { effect.isContent = true }
+        if let choices = chunk.member("choices", of: root) {
+            for choice in chunk.elements(of: choices) {
+                guard let delta = chunk.member("delta", of: choice) else { continue }
+                if chunk.isNonEmptyString(chunk.member("content", of: delta))
+                    || chunk.isNonEmptyString(chunk.member("refusal", of: delta))
+                    || chunk.isNonEmptyArray(chunk.member("tool_calls", of: delta)) {
+                    effect.isContent = true
+                }
             }
         }
         return effect

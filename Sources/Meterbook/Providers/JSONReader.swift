@@ -1,0 +1,380 @@
+import Foundation
+
+/// One JSON document, checked once against the grammar and then read in place: members and elements are found
+/// by skipping over bytes, and only the values asked for become Swift values.
+///
+/// Metering reads a handful of fields (id, model, usage, the first delta) out of bodies and stream events whose
+/// bulk is generated text; building the whole object tree with `JSONSerialization` for that was the largest
+/// single cost of a proxied call.
+struct JSONReader {
+    /// Where a value sits in the document: byte offsets from the start.
+    typealias Span = Range<Int>
+
+    enum Kind: Equatable {
+        case object, array, string, number, bool, null
+    }
+
+    private let bytes: [UInt8]
+    /// The top-level value.
+    let root: Span
+
+    /// Nil unless `data` is exactly one valid JSON value (RFC 8259; surrounding whitespace allowed).
+    init?(_ data: Data) {
+        self.init(bytes: [UInt8](data))
+    }
+
+    init?(_ text: String) {
+        self.init(bytes: Array(text.utf8))
+    }
+
+    private init?(bytes: [UInt8]) {
+        let end = bytes.withUnsafeBufferPointer { buffer -> Int? in
+            var validator = Validator(bytes: buffer)
+            return validator.validateDocument()
+        }
+        guard let end else { return nil }
+        self.bytes = bytes
+        var start = 0
+        while Self.isWhitespace(bytes[start]) { start += 1 }
+        root = start..<end
+    }
+
+    // MARK: Reading
+
+    func kind(_ span: Span) -> Kind {
+        switch bytes[span.lowerBound] {
+        case UInt8(ascii: "{"): .object
+        case UInt8(ascii: "["): .array
+        case UInt8(ascii: "\""): .string
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): .bool
+        case UInt8(ascii: "n"): .null
+        default: .number
+        }
+    }
+
+    /// The value of `key` in the object at `span` (the last one, as `JSONSerialization` keeps); nil when `span`
+    /// is not an object or has no such member.
+    func member(_ key: String, of span: Span) -> Span? {
+        guard kind(span) == .object else { return nil }
+        let wanted = Array(key.utf8)
+        var found: Span?
+        forEachMember(of: span) { name, value in
+            if matches(name, wanted) { found = value }
+        }
+        return found
+    }
+
+    /// The value at a path of object keys from `span` (the root by default).
+    func value(at path: String..., from span: Span? = nil) -> Span? {
+        var current = span ?? root
+        for key in path {
+            guard let next = member(key, of: current) else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    /// The elements of the array at `span`; empty when it is not an array.
+    func elements(of span: Span) -> [Span] {
+        guard kind(span) == .array else { return [] }
+        var result: [Span] = []
+        var index = span.lowerBound + 1
+        while true {
+            index = skipWhitespace(from: index)
+            if bytes[index] == UInt8(ascii: "]") { return result }
+            let end = skipValue(from: index)
+            result.append(index..<end)
+            index = skipWhitespace(from: end)
+            if bytes[index] == UInt8(ascii: ",") { index += 1 }
+        }
+    }
+
+    /// The decoded text of a string value; a number's literal text; nil for anything else.
+    func string(_ span: Span?) -> String? {
+        guard let span else { return nil }
+        switch kind(span) {
+        case .string:
+            let inner = span.lowerBound + 1..<span.upperBound - 1
+            if !bytes[inner].contains(UInt8(ascii: "\\")) {
+                return String(decoding: bytes[inner], as: UTF8.self)
+            }
+            return try? JSONDecoder().decode(String.self, from: Data(bytes[span]))
+        case .number:
+            return text(span)
+        default:
+            return nil
+        }
+    }
+
+    /// Whether the value is a string with at least one character.
+    func isNonEmptyString(_ span: Span?) -> Bool {
+        guard let span, kind(span) == .string else { return false }
+        return span.count > 2
+    }
+
+    /// Whether the value is an array with at least one element.
+    func isNonEmptyArray(_ span: Span?) -> Bool {
+        guard let span, kind(span) == .array else { return false }
+        return bytes[skipWhitespace(from: span.lowerBound + 1)] != UInt8(ascii: "]")
+    }
+
+    /// The value exactly as it appears in the document.
+    func text(_ span: Span) -> String {
+        String(decoding: bytes[span], as: UTF8.self)
+    }
+
+    /// The object at `span` as `JSONSerialization` would give it; for the small objects (usage, errors) the
+    /// existing readers take as dictionaries.
+    func dictionary(_ span: Span?) -> [String: Any]? {
+        guard let span, kind(span) == .object else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(bytes[span]))) as? [String: Any]
+    }
+
+    // MARK: Skipping (the document is valid, so no bounds or grammar checks)
+
+    private func forEachMember(of span: Span, _ body: (Span, Span) -> Void) {
+        var index = span.lowerBound + 1
+        while true {
+            index = skipWhitespace(from: index)
+            if bytes[index] == UInt8(ascii: "}") { return }
+            let nameEnd = skipString(from: index)
+            let name = index + 1..<nameEnd - 1
+            index = skipWhitespace(from: nameEnd) + 1  // the colon
+            index = skipWhitespace(from: index)
+            let valueEnd = skipValue(from: index)
+            body(name, index..<valueEnd)
+            index = skipWhitespace(from: valueEnd)
+            if bytes[index] == UInt8(ascii: ",") { index += 1 }
+        }
+    }
+
+    /// Compares a member name's raw bytes with a key; an escaped name is decoded first.
+    private func matches(_ name: Span, _ key: [UInt8]) -> Bool {
+        if !bytes[name].contains(UInt8(ascii: "\\")) { return bytes[name].elementsEqual(key) }
+        return string(name.lowerBound - 1..<name.upperBound + 1).map { Array($0.utf8) == key } ?? false
+    }
+
+    private func skipWhitespace(from start: Int) -> Int {
+        var index = start
+        while index < bytes.count, Self.isWhitespace(bytes[index]) { index += 1 }
+        return index
+    }
+
+    private func skipString(from start: Int) -> Int {
+        var index = start + 1
+        while true {
+            switch bytes[index] {
+            case UInt8(ascii: "\\"): index += 2
+            case UInt8(ascii: "\""): return index + 1
+            default: index += 1
+            }
+        }
+    }
+
+    private func skipValue(from start: Int) -> Int {
+        switch bytes[start] {
+        case UInt8(ascii: "\""):
+            return skipString(from: start)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var index = start
+            while true {
+                switch bytes[index] {
+                case UInt8(ascii: "\""):
+                    index = skipString(from: index)
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return index + 1 }
+                default:
+                    break
+                }
+                index += 1
+            }
+        default:
+            var index = start
+            while index < bytes.count, !Self.endsScalar(bytes[index]) { index += 1 }
+            return index
+        }
+    }
+
+    fileprivate static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
+    private static func endsScalar(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") || isWhitespace(byte)
+    }
+}
+
+// MARK: - Validation
+
+extension JSONReader {
+    /// Checks the grammar of RFC 8259 in one pass, without building anything.
+    private struct Validator {
+        /// As deep as `JSONSerialization` goes; also keeps the recursion off the end of the stack.
+        static let maximumDepth = 512
+
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        /// The end of the top-level value when the whole buffer is one value and whitespace.
+        mutating func validateDocument() -> Int? {
+            skipWhitespace()
+            guard value(depth: 0) else { return nil }
+            let end = index
+            skipWhitespace()
+            return index == bytes.count ? end : nil
+        }
+
+        private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+        private mutating func skipWhitespace() {
+            while let byte = peek(), JSONReader.isWhitespace(byte) { index += 1 }
+        }
+
+        private mutating func value(depth: Int) -> Bool {
+            guard depth < Self.maximumDepth, let byte = peek() else { return false }
+            switch byte {
+            case UInt8(ascii: "{"): return object(depth: depth + 1)
+            case UInt8(ascii: "["): return array(depth: depth + 1)
+            case UInt8(ascii: "\""): return string()
+            case UInt8(ascii: "t"): return literal("true")
+            case UInt8(ascii: "f"): return literal("false")
+            case UInt8(ascii: "n"): return literal("null")
+            default: return number()
+            }
+        }
+
+        private mutating func object(depth: Int) -> Bool {
+            index += 1
+            skipWhitespace()
+            if peek() == UInt8(ascii: "}") {
+                index += 1
+                return true
+            }
+            while true {
+                skipWhitespace()
+                if peek() == UInt8(ascii: "}") {  // after a comma: a trailing comma, which JSONSerialization accepts too
+                    index += 1
+                    return true
+                }
+                guard peek() == UInt8(ascii: "\""), string() else { return false }
+                skipWhitespace()
+                guard peek() == UInt8(ascii: ":") else { return false }
+                index += 1
+                skipWhitespace()
+                guard value(depth: depth) else { return false }
+                skipWhitespace()
+                switch peek() {
+                case UInt8(ascii: ","): index += 1
+                case UInt8(ascii: "}"):
+                    index += 1
+                    return true
+                default: return false
+                }
+            }
+        }
+
+        private mutating func array(depth: Int) -> Bool {
+            index += 1
+            skipWhitespace()
+            if peek() == UInt8(ascii: "]") {
+                index += 1
+                return true
+            }
+            while true {
+                skipWhitespace()
+                if peek() == UInt8(ascii: "]") {  // after a comma: a trailing comma, as for objects
+                    index += 1
+                    return true
+                }
+                guard value(depth: depth) else { return false }
+                skipWhitespace()
+                switch peek() {
+                case UInt8(ascii: ","): index += 1
+                case UInt8(ascii: "]"):
+                    index += 1
+                    return true
+                default: return false
+                }
+            }
+        }
+
+        private mutating func string() -> Bool {
+            index += 1
+            while let byte = peek() {
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    return true
+                case UInt8(ascii: "\\"):
+                    guard let escaped = peek() else { return false }
+                    index += 1
+                    switch escaped {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                         UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                        continue
+                    case UInt8(ascii: "u"):
+                        for _ in 0..<4 {
+                            guard let digit = peek(), digit.isHexDigit else { return false }
+                            index += 1
+                        }
+                    default:
+                        return false
+                    }
+                case ..<0x20:
+                    return false
+                default:
+                    continue
+                }
+            }
+            return false
+        }
+
+        private mutating func literal(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return false }
+            index += count
+            return true
+        }
+
+        private mutating func number() -> Bool {
+            if peek() == UInt8(ascii: "-") { index += 1 }
+            guard let first = peek() else { return false }
+            switch first {
+            case UInt8(ascii: "0"): index += 1
+            case UInt8(ascii: "1")...UInt8(ascii: "9"): skipDigits()
+            default: return false
+            }
+            if peek() == UInt8(ascii: ".") {
+                index += 1
+                guard skipDigits() else { return false }
+            }
+            if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+                index += 1
+                if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
+                guard skipDigits() else { return false }
+            }
+            return true
+        }
+
+        @discardableResult
+        private mutating func skipDigits() -> Bool {
+            let start = index
+            while let byte = peek(), byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { index += 1 }
+            return index > start
+        }
+    }
+}
+
+private extension UInt8 {
+    var isHexDigit: Bool {
+        (self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9"))
+            || (self >= UInt8(ascii: "a") && self <= UInt8(ascii: "f"))
+            || (self >= UInt8(ascii: "A") && self <= UInt8(ascii: "F"))
+    }
+}
