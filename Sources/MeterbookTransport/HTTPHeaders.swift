@@ -25,14 +25,12 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// The first value for `name`, compared case-insensitively.
     public subscript(name: String) -> String? {
-        let lowered = name.lowercased()
-        return fields.first { $0.name.lowercased() == lowered }?.value
+        fields.first { Self.sameName($0.name, name) }?.value
     }
 
     /// All values for `name`, compared case-insensitively.
     public func values(for name: String) -> [String] {
-        let lowered = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lowered }.map(\.value)
+        fields.filter { Self.sameName($0.name, name) }.map(\.value)
     }
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
@@ -48,8 +46,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     public mutating func remove(_ name: String) {
-        let lowered = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == lowered }
+        fields.removeAll { Self.sameName($0.name, name) }
     }
 
     /// Removes every field whose lowercased name satisfies `predicate`.
@@ -58,4 +55,25 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
+
+    /// Compares two field names case-insensitively. Names are ASCII tokens, compared byte by byte without
+    /// lowercasing copies (a lookup runs for every header of every attempt); anything else falls back to
+    /// `lowercased()`.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        let left = a.utf8, right = b.utf8
+        if left.count == right.count {
+            var ascii = true
+            for (x, y) in zip(left, right) {
+                guard x < 0x80, y < 0x80 else {
+                    ascii = false
+                    break
+                }
+                if x != y, x | 0x20 != y | 0x20 || !(0x61...0x7A).contains(x | 0x20) { return false }
+            }
+            if ascii { return true }
+        } else if left.allSatisfy({ $0 < 0x80 }), right.allSatisfy({ $0 < 0x80 }) {
+            return false
+        }
+        return a.lowercased() == b.lowercased()
+    }
 }

@@ -46,24 +46,34 @@ struct ResponseHeadParser {
             return TransportHead(status: status, headers: headers, httpVersion: httpVersion)
         }
 
-        let text = String(decoding: line, as: UTF8.self)
-        if text.hasPrefix("HTTP/") {
+        // Bytes, not String: this runs for every header line of every response.
+        if line.starts(with: Self.statusPrefix) {
             reset()
-            parseStatusLine(text)
+            parseStatusLine(String(decoding: line, as: UTF8.self))
             return nil
         }
         guard status != nil else { return nil }
 
-        if let first = line.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+        if let first = line.first, Self.isOWS(first) {
             // obs-fold: a continuation of the previous field's value.
-            appendToLastField(text.trimmingOWS())
+            appendToLastField(Self.trimmingOWS(line))
             return nil
         }
-        guard let colon = text.firstIndex(of: ":") else { return nil }
-        let name = String(text[..<colon])
-        let value = String(text[text.index(after: colon)...]).trimmingOWS()
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let name = String(decoding: line[..<colon], as: UTF8.self)
+        let value = Self.trimmingOWS(line[(colon + 1)...])
         headers.add(name: name, value: value)
         return nil
+    }
+
+    private static let statusPrefix = Array("HTTP/".utf8)
+
+    private static func isOWS(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+
+    /// A header value without the optional whitespace (spaces and tabs) around it.
+    private static func trimmingOWS(_ bytes: ArraySlice<UInt8>) -> String {
+        guard let start = bytes.firstIndex(where: { !isOWS($0) }), let end = bytes.lastIndex(where: { !isOWS($0) }) else { return "" }
+        return String(decoding: bytes[start...end], as: UTF8.self)
     }
 
     private mutating func parseStatusLine(_ text: String) {
@@ -84,15 +94,5 @@ struct ResponseHeadParser {
         status = nil
         httpVersion = ""
         headers = HTTPHeaders()
-    }
-}
-
-private extension String {
-    /// Strips optional whitespace (spaces and tabs) around a header value.
-    func trimmingOWS() -> String {
-        let isOWS: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let start = firstIndex(where: { !isOWS($0) }) else { return "" }
-        let end = lastIndex(where: { !isOWS($0) })!
-        return String(self[start...end])
     }
 }
