@@ -17,20 +17,29 @@ public struct SSEParser: Sendable {
 
     public mutating func feed(_ bytes: Data) -> [SSEEvent] {
         var events: [SSEEvent] = []
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\n"):
-                if lastByteWasCR {
+        bytes.withUnsafeBytes { raw in
+            var index = 0
+            while index < raw.count {
+                let byte = raw[index]
+                if byte == UInt8(ascii: "\n") {
+                    index += 1
+                    if lastByteWasCR {
+                        lastByteWasCR = false
+                        continue
+                    }
+                    endLine(into: &events)
+                } else if byte == UInt8(ascii: "\r") {
+                    index += 1
+                    lastByteWasCR = true
+                    endLine(into: &events)
+                } else {
+                    // The rest of the line in one append: a byte at a time was most of the parser's cost.
                     lastByteWasCR = false
-                    continue
+                    var end = index + 1
+                    while end < raw.count, raw[end] != UInt8(ascii: "\n"), raw[end] != UInt8(ascii: "\r") { end += 1 }
+                    line.append(contentsOf: raw[index..<end])
+                    index = end
                 }
-                endLine(into: &events)
-            case UInt8(ascii: "\r"):
-                lastByteWasCR = true
-                endLine(into: &events)
-            default:
-                lastByteWasCR = false
-                line.append(byte)
             }
         }
         return events

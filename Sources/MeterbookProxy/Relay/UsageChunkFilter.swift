@@ -21,36 +21,40 @@ struct UsageChunkFilter: Sendable {
     /// Takes a chunk from upstream; returns the bytes that can go to the client now.
     mutating func feed(_ chunk: Data) -> Data {
         var output = Data()
-        for byte in chunk {
-            if lfMayFollow {
-                lfMayFollow = false
-                if byte == Self.lf {
-                    if !lastEventRemoved { output.append(byte) }
-                    continue
-                }
-            }
-            event.append(byte)
-            if byte == Self.lf, lastWasCR {
-                // The LF of a CRLF: the CR already ended the line.
-                lastWasCR = false
-                continue
-            }
-            guard byte == Self.lf || byte == Self.cr else {
-                lastWasCR = false
-                lineIsEmpty = false
-                continue
-            }
-            if lineIsEmpty {
-                // A blank line: the event is complete.
-                completeEvent(into: &output)
-                lfMayFollow = byte == Self.cr
-                lastWasCR = false
-            } else {
-                lineIsEmpty = true
-                lastWasCR = byte == Self.cr
-            }
+        chunk.withUnsafeBytes { raw in
+            for byte in raw { take(byte, into: &output) }
         }
         return output
+    }
+
+    private mutating func take(_ byte: UInt8, into output: inout Data) {
+        if lfMayFollow {
+            lfMayFollow = false
+            if byte == Self.lf {
+                if !lastEventRemoved { output.append(byte) }
+                return
+            }
+        }
+        event.append(byte)
+        if byte == Self.lf, lastWasCR {
+            // The LF of a CRLF: the CR already ended the line.
+            lastWasCR = false
+            return
+        }
+        guard byte == Self.lf || byte == Self.cr else {
+            lastWasCR = false
+            lineIsEmpty = false
+            return
+        }
+        if lineIsEmpty {
+            // A blank line: the event is complete.
+            completeEvent(into: &output)
+            lfMayFollow = byte == Self.cr
+            lastWasCR = false
+        } else {
+            lineIsEmpty = true
+            lastWasCR = byte == Self.cr
+        }
     }
 
     /// The stream ended: what is left (an event without its blank line) goes out as it came, unless it is
