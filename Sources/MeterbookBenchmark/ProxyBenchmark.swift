@@ -8,7 +8,13 @@ import MeterbookSimulator
 /// recording proxy (recording into a real SQLite file), at 1, 50 and 200 concurrent clients, streaming and not.
 /// Reports added latency (p50, p99), time to first token, and throughput through the proxy against direct.
 ///
-/// `meterbook-benchmark proxy [--requests N] [--concurrency 1,50,200] [--only json|stream]`
+/// Two layouts. `split` (the default) runs the real `meterbook proxy` binary in its own process on CPU 1 and the
+/// clients and simulator in this process on CPU 0: as in production, where the upstream is another machine, the
+/// proxy's work does not take CPU from the upstream, so the comparison shows what the proxy adds and whether it
+/// keeps up. `shared` runs all three in this process on every core, so with an instant upstream the proxy's CPU
+/// per call is what the ratio measures.
+///
+/// `meterbook-benchmark proxy [--layout split|shared] [--requests N] [--concurrency 1,50,200] [--only json|stream] [--meterbook PATH]`
 enum ProxyBenchmark {
     struct Sample {
         var latencyMs: Double
@@ -29,19 +35,37 @@ enum ProxyBenchmark {
         var requestsPerRun = 2_000
         var levels = [1, 50, 200]
         var modes = [false, true]
+        var split = true
+        var meterbook = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meterbook").path
         var index = 0
         while index < arguments.count {
             switch arguments[index] {
             case "--requests": requestsPerRun = Int(arguments[index + 1]) ?? requestsPerRun; index += 2
             case "--concurrency": levels = arguments[index + 1].split(separator: ",").compactMap { Int($0) }; index += 2
             case "--only": modes = [arguments[index + 1] == "stream"]; index += 2
+            case "--layout": split = arguments[index + 1] != "shared"; index += 2
+            case "--meterbook": meterbook = arguments[index + 1]; index += 2
             default: index += 1
             }
         }
 
-        print("## Recording proxy (`meterbook-benchmark proxy`)\n")
-        print("Client (libcurl), proxy and simulator in one process on loopback (\(ProcessInfo.processInfo.activeProcessorCount) cores); "
-            + "Chat Completions on Azure's deployment path; the proxy records every attempt into SQLite. Streams ask for no usage, "
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if split {
+            guard FileManager.default.isExecutableFile(atPath: meterbook) else {
+                throw BenchmarkError("no meterbook binary at \(meterbook): build it (swift build -c release --product meterbook) or pass --meterbook")
+            }
+            guard cores >= 2 else { throw BenchmarkError("--layout split needs 2 CPUs; use --layout shared") }
+            try CPUAffinity.pinThisProcess(to: [0])
+        }
+        print("## Recording proxy (`meterbook-benchmark proxy --layout \(split ? "split" : "shared")`)\n")
+        if split {
+            print("Clients (libcurl) and simulator in the benchmark process, held to CPU 0; the real `meterbook proxy` binary in "
+                + "its own process, held to CPU 1, recording every attempt into SQLite. ", terminator: "")
+        } else {
+            print("Client (libcurl), proxy and simulator in one process on loopback (\(cores) cores); the proxy records every "
+                + "attempt into SQLite. ", terminator: "")
+        }
+        print("Chat Completions on Azure's deployment path. Streams ask for no usage, "
             + "so the proxy adds include_usage and strips its chunk. Each cell: a warm-up, then the same load direct and through "
             + "the proxy. Latency: send to last byte; TTFT: send to the first content delta; added = proxy − direct, per percentile.")
         // Instant: the simulator answers at once, so every cell is bound by CPU (the proxy's cost shows in full).
@@ -56,11 +80,14 @@ enum ProxyBenchmark {
         ]
         for scenario in scenarios {
             print("\n### \(scenario.title)\n")
-            try await runScenario(scenario.configuration, levels: levels, modes: modes, requests: scenario.requests)
+            try await runScenario(scenario.configuration, levels: levels, modes: modes, requests: scenario.requests,
+                                  proxyProcess: split ? meterbook : nil)
         }
     }
 
-    static func runScenario(_ simulatorConfiguration: SimulatorConfiguration, levels: [Int], modes: [Bool], requests: (Int) -> Int) async throws {
+    /// With `proxyProcess` (a `meterbook` binary), the proxy runs as that binary on CPU 1; else in this process.
+    static func runScenario(_ simulatorConfiguration: SimulatorConfiguration, levels: [Int], modes: [Bool], requests: (Int) -> Int,
+                            proxyProcess: String?) async throws {
         // Two simulators with the same seed, one reached directly and one behind the proxy: both serve the same
         // sequence of answers (the simulator's randomness follows its request count), so the runs compare alike.
         let simulator = AzureSimulator(configuration: simulatorConfiguration)
@@ -70,14 +97,13 @@ enum ProxyBenchmark {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meterbook-proxy-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try MeterbookStore(path: folder.appendingPathComponent("bench.sqlite").path)
-        var quiet = Logger(label: "bench")
-        quiet.logLevel = .error
-        let recorder = Recorder(store: store, logger: quiet)
-        let proxy = try RecordingProxy(
-            configuration: ProxyConfiguration(port: 0, upstreams: [ProxyUpstream(baseURL: upstream.baseURL)]),
-            recorder: recorder, logger: quiet)
-        try await proxy.start()
+        let database = folder.appendingPathComponent("bench.sqlite").path
+        let proxy: any BenchmarkProxy
+        if let proxyProcess {
+            proxy = try ProxyProcess(meterbook: proxyProcess, database: database, upstream: upstream.baseURL, cpus: [1])
+        } else {
+            proxy = try await InProcessProxy.start(database: database, upstream: upstream.baseURL)
+        }
         let client = CurlTransport(maxConnectionsPerHost: 512)
 
         print("| mode | clients | requests | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | direct TTFT p50 | proxy TTFT p50 | TTFT added | direct req/s | proxy req/s | proxy/direct |")
@@ -102,10 +128,7 @@ enum ProxyBenchmark {
                     + (direct.failures + proxied.failures > 0 ? " (\(direct.failures + proxied.failures) failed)" : ""))
             }
         }
-        await proxy.stop()
-        let statistics = recorder.statistics
-        recorder.close()
-        print("\nRecorder: \(statistics.written) attempts written, \(statistics.dropped) dropped, \(statistics.writeFailures) write failures.")
+        print("\nRecorder: \(await proxy.stop())")
         await simulator.stop()
         await upstream.stop()
     }

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The real `meterbook proxy` binary in a process of its own, as users run it, optionally held to some CPUs.
+final class ProxyProcess: BenchmarkProxy {
+    let baseURL: String
+    private let pid: pid_t
+    private let logPath: String
+
+    /// Starts the proxy on a free loopback port and returns once it is listening.
+    init(meterbook: String, database: String, upstream: String, cpus: [Int]?) throws {
+        logPath = database + ".log"
+        var arguments = ["proxy", "--db", database, "--listen", "127.0.0.1:0", "--upstream", upstream, "--no-auto-rotate"]
+        var executable = meterbook
+        if let cpus {
+            // taskset pins the process before it starts any thread; every thread it starts inherits the mask.
+            arguments = ["-c", cpus.map(String.init).joined(separator: ","), meterbook] + arguments
+            executable = "/usr/bin/taskset"
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let code = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard code == 0 else { throw BenchmarkError("could not start \(executable): \(String(cString: strerror(code)))") }
+        self.pid = pid
+
+        // "Recording proxy listening at http://127.0.0.1:PORT, recording into ..."
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            if let range = log.range(of: "listening at ") {
+                let rest = log[range.upperBound...]
+                baseURL = String(rest.prefix { $0 != "," && $0 != " " && $0 != "\n" })
+                return
+            }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid || Date() > deadline {
+                kill(pid, SIGKILL)
+                throw BenchmarkError("meterbook proxy did not start: \(log)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    /// Stops the proxy as a user would (SIGTERM: in-flight calls finish, the recorder flushes) and returns its
+    /// last line ("Stopped; N attempts recorded.").
+    func stop() -> String {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").last.map(String.init) ?? ""
+    }
+}
+
+/// Holds the threads of this process to some CPUs.
+enum CPUAffinity {
+    /// Pins every thread this process has now (taskset -a); threads started later inherit the mask of the thread
+    /// starting them.
+    static func pinThisProcess(to cpus: [Int]) throws {
+        let list = cpus.map(String.init).joined(separator: ",")
+        let result = try ChildProcess.run("/usr/bin/taskset", ["-a", "-p", "-c", list, "\(getpid())"])
+        guard result.status == 0 else { throw BenchmarkError("taskset could not pin this process to CPUs \(list)") }
+    }
+}
