@@ -59,3 +59,19 @@ import Testing
         #expect(parser.partialHead() == TransportHead(status: 204, headers: ["A": "b"], httpVersion: "1.1"))
     }
 }
+
+@Suite struct HTTPHeadersTests {
+    @Test func namesMatchWithoutRegardToASCIICase() {
+        var headers: HTTPHeaders = ["X-Request-ID": "a", "apim-request-id": "b", "x-request-id": "c", "Ä-Name": "d"]
+        #expect(headers["x-request-id"] == "a")
+        #expect(headers.values(for: "X-REQUEST-ID") == ["a", "c"])
+        #expect(headers["APIM-Request-Id"] == "b")
+        #expect(headers["x-request-i"] == nil && headers["x-request-idd"] == nil)
+        // Letters only: "[" and "{" differ by the same bit as "K" and "k".
+        #expect(HTTPHeaders.sameName("a[", "a{") == false)
+        #expect(HTTPHeaders.sameName("a@", "a`") == false)
+        #expect(headers["ä-name"] == "d", "non-ASCII names fall back to Unicode lowercasing")
+        headers.remove("X-REQUEST-ID")
+        #expect(headers.fields.map(\.name) == ["apim-request-id", "Ä-Name"])
+    }
+}

@@ -9,6 +9,14 @@ enum JSONSpan {
         return String(decoding: data[data.startIndex + range.lowerBound..<data.startIndex + range.upperBound], as: UTF8.self)
     }
 
+    /// The text of a raw JSON string value (as `rawValue` gives it); nil when it is not a string.
+    static func decodedString(_ raw: String) -> String? {
+        let utf8 = raw.utf8
+        guard utf8.count >= 2, utf8.first == UInt8(ascii: "\""), utf8.last == UInt8(ascii: "\"") else { return nil }
+        if !utf8.contains(UInt8(ascii: "\\")) { return String(raw.dropFirst().dropLast()) }
+        return try? JSONDecoder().decode(String.self, from: Data(utf8))
+    }
+
     /// The byte offsets (from `data.startIndex`) of the value at `path`.
     static func range(at path: [String], in data: Data) -> Range<Int>? {
         data.withUnsafeBytes { raw -> Range<Int>? in

@@ -52,7 +52,7 @@ public struct RequestDescription: Sendable, Equatable {
         var stream = false
         if let body, !body.isEmpty, body.first(where: { !$0.isWhitespace }) == UInt8(ascii: "{") {
             if deployment == nil, let raw = JSONSpan.rawValue(at: ["model"], in: body) {
-                deployment = try? JSONDecoder().decode(String.self, from: Data(raw.utf8))
+                deployment = JSONSpan.decodedString(raw)
             }
             stream = JSONSpan.rawValue(at: ["stream"], in: body) == "true"
         }

@@ -45,13 +45,13 @@ struct ProxyHandler: Sendable {
 
         let method = request.method.rawValue
         var forwarded = ForwardedHeaders.request(request.headers, injectingCredential: injecting)
-        var description = RequestDescription(method: method, url: target.url, body: body)
+        // Classified once, from the client's body: adding include_usage changes neither model nor stream.
+        let description = RequestDescription(method: method, url: target.url, body: body)
         var upstreamBody = body
         let stripsUsage = configuration.includeUsage && description.api == .chatCompletions && description.stream
             && !ChatStreamOptions.hasIncludeUsage(body)
         if stripsUsage {
             upstreamBody = ChatStreamOptions.ensuringIncludeUsage(body)
-            description = RequestDescription(method: method, url: target.url, body: upstreamBody)
         }
 
         var injected: [(String, String)] = []

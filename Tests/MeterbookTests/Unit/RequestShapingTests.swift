@@ -54,6 +54,11 @@ import Testing
                                       body: Data(#" {"input":"hi","model":"gpt-5-mini","stream":false}"#.utf8))
         #expect(body.deployment == "gpt-5-mini")
         #expect(!body.stream)
+        let escaped = RequestDescription(method: "POST", url: "https://r.openai.azure.com/openai/v1/responses",
+                                         body: Data(#"{"m\u006fdel":"gpt\u002d5 \"mini\"","model2":1}"#.utf8))
+        #expect(escaped.deployment == #"gpt-5 "mini""#)
+        #expect(RequestDescription(method: "POST", url: "https://r.openai.azure.com/openai/v1/responses",
+                                   body: Data(#"{"model":42}"#.utf8)).deployment == nil)
         #expect(RequestDescription(method: "GET", url: "https://r.openai.azure.com/openai/v1/responses/resp_1", body: nil).api == .responsesRetrieve)
     }
 
