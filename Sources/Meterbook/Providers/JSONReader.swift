@@ -64,6 +64,18 @@ struct JSONReader {
         return found
     }
 
+    /// The values of several keys of the object at `span`, in the order of `keys`, found in one pass over it
+    /// (each member lookup skips over every value before it, generated text included).
+    func members(_ keys: [String], of span: Span) -> [Span?] {
+        var found = [Span?](repeating: nil, count: keys.count)
+        guard kind(span) == .object else { return found }
+        let wanted = keys.map { Array($0.utf8) }
+        forEachMember(of: span) { name, value in
+            if let index = wanted.firstIndex(where: { matches(name, $0) }) { found[index] = value }
+        }
+        return found
+    }
+
     /// The value at a path of object keys from `span` (the root by default).
     func value(at path: String..., from span: Span? = nil) -> Span? {
         var current = span ?? root

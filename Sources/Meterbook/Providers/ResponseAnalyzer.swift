@@ -114,19 +114,19 @@ public struct ResponseAnalyzer: Sendable {
             return effect
         }
         guard let chunk = JSONReader(event.data), chunk.kind(chunk.root) == .object else { return effect }
-        let root = chunk.root
-        if let problem = chunk.dictionary(chunk.member("error", of: root)) {
+        let fields = chunk.members(["error", "id", "model", "usage", "choices"], of: chunk.root)
+        if let problem = chunk.dictionary(fields[0]) {
             error = ServiceError.fromErrorObject(problem)
             effect.isError = true
             return effect
         }
         // Azure's first chunk can carry only prompt_filter_results with an empty id and model.
-        if responseID == nil, let id = chunk.string(chunk.member("id", of: root)), !id.isEmpty { responseID = id }
-        if model == nil, let name = chunk.string(chunk.member("model", of: root)), !name.isEmpty { model = name }
-        if let span = chunk.member("usage", of: root), let usageObject = chunk.dictionary(span) {
+        if responseID == nil, let id = chunk.string(fields[1]), !id.isEmpty { responseID = id }
+        if model == nil, let name = chunk.string(fields[2]), !name.isEmpty { model = name }
+        if let span = fields[3], let usageObject = chunk.dictionary(span) {
             usage = TokenUsage.openAI(usageObject, raw: chunk.text(span))
         }
-        if let choices = chunk.member("choices", of: root) {
+        if let choices = fields[4] {
             for choice in chunk.elements(of: choices) {
                 guard let delta = chunk.member("delta", of: choice) else { continue }
                 if chunk.isNonEmptyString(chunk.member("content", of: delta))

@@ -49,6 +49,8 @@ import Testing
         #expect(flags.map { reader.kind($0) } == [.bool, .bool, .null, .array, .object])
         #expect(!reader.isNonEmptyArray(flags[3]) && reader.isNonEmptyArray(reader.member("flags", of: usage)))
         #expect(reader.member("absent", of: reader.root) == nil)
+        #expect(reader.members(["usage", "id", "absent"], of: reader.root)
+                == [reader.member("usage", of: reader.root), reader.member("id", of: reader.root), nil])
         #expect(reader.member("id", of: message) == nil, "not an object")
     }
 
