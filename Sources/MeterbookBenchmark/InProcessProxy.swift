@@ -6,6 +6,8 @@ import MeterbookProxy
 /// A proxy the benchmark measures: the `meterbook proxy` process or a `RecordingProxy` in this process.
 protocol BenchmarkProxy: Sendable {
     var baseURL: String { get }
+    /// CPU time the proxy alone has used, when it can be told apart from the benchmark's own.
+    func cpuSeconds() -> Double?
     /// Stops it (in-flight calls finish, the recorder flushes) and says what was recorded.
     func stop() async -> String
 }
@@ -16,6 +18,8 @@ struct InProcessProxy: BenchmarkProxy {
     let recorder: Recorder
 
     var baseURL: String { proxy.baseURL }
+
+    func cpuSeconds() -> Double? { nil }
 
     static func start(database: String, upstream: String) async throws -> InProcessProxy {
         var quiet = Logger(label: "bench")

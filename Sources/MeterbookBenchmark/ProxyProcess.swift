@@ -46,6 +46,16 @@ final class ProxyProcess: BenchmarkProxy {
         }
     }
 
+    /// CPU time (user + system) the proxy process has used so far, from /proc.
+    func cpuSeconds() -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after "(comm)": state is field 3, utime 14 and stime 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Stops the proxy as a user would (SIGTERM: in-flight calls finish, the recorder flushes) and returns its
     /// last line ("Stopped; N attempts recorded.").
     func stop() -> String {

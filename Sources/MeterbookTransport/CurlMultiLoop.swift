@@ -6,9 +6,12 @@ import Foundation
 /// libcurl blocks while it waits for sockets, and Swift's cooperative pool has only as
 /// many threads as cores, so curl gets a thread of its own. A multi handle must be used
 /// from one thread at a time: every call on it (and on the easy handles it holds) happens
-/// on that thread. Other threads only queue commands and call `curl_multi_wakeup`, which
-/// libcurl allows from any thread.
-final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShuttingDown` and `isClosed` are guarded by `lock`; `transfers` and `idsByHandle` are touched only on the curl thread
+/// on that thread. Other threads only queue commands and write to an eventfd that wakes it.
+///
+/// The thread waits in epoll and hands curl only the sockets that are ready
+/// (`curl_multi_socket_action`). `curl_multi_poll` and `curl_multi_perform` visit every
+/// transfer on every wake-up, which with hundreds of open streams was a fifth of a proxy's CPU.
+final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShuttingDown` and `isClosed` are guarded by `lock`; `transfers`, `idsByHandle` and `timerDeadline` are touched only on the curl thread
     private enum Command {
         case add(CurlTransfer)
         case cancel(UInt64)
@@ -19,6 +22,9 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
     private static let idlePollMilliseconds: Int32 = 1000
 
     private let multi: UnsafeMutableRawPointer
+    private let epoll: Int32
+    /// Written by other threads to wake the curl thread.
+    private let wakeup: Int32
     private let lock = NSLock()
     private var commands: [Command] = []
     private var nextID: UInt64 = 0
@@ -27,6 +33,8 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
 
     private var transfers: [UInt64: CurlTransfer] = [:]
     private var idsByHandle: [UnsafeMutableRawPointer: UInt64] = [:]
+    /// When curl wants `CURL_SOCKET_TIMEOUT` (uptime nanoseconds); nil when it has no timer.
+    private var timerDeadline: UInt64?
 
     init(maxConnectionsPerHost: Int) {
         guard let multi = curl_multi_init() else {
@@ -39,10 +47,24 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
         precondition(multiplexing == CURLM_OK, "CURLMOPT_PIPELINING rejected")
         let limit = curlshim_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(1, maxConnectionsPerHost))
         precondition(limit == CURLM_OK, "CURLMOPT_MAX_HOST_CONNECTIONS rejected")
+        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeup = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        // Only fails when the process is out of descriptors or memory.
+        precondition(epoll >= 0 && wakeup >= 0, "could not create the transport's epoll or eventfd: \(String(cString: strerror(errno)))")
+        precondition(curlshim_epoll_watch(epoll, wakeup, UInt32(EPOLLIN.rawValue)) == 0, "could not watch the transport's eventfd")
     }
 
     /// Starts the curl thread; it keeps this loop alive until `shutdown()` and the last transfer.
     func start() {
+        // Set here, not in init: the callbacks find this loop through an unretained pointer to it.
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        let options = [
+            curlshim_multi_setopt_socket_function(multi, CurlMultiLoop.socketCallback),
+            curlshim_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, context),
+            curlshim_multi_setopt_timer_function(multi, CurlMultiLoop.timerCallback),
+            curlshim_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, context),
+        ]
+        precondition(options.allSatisfy { $0 == CURLM_OK }, "libcurl rejected the socket or timer callback")
         let thread = Thread { [self] in run() }
         thread.name = "meterbook-curl"
         thread.start()
@@ -70,43 +92,103 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
         lock.withLock {
             guard !isClosed else { return }
             isShuttingDown = true
-            curl_multi_wakeup(multi)
+            wake()
         }
     }
 
     private func send(_ command: Command) -> Bool {
         lock.withLock {
-            // Waking up under the lock keeps the multi handle from being cleaned up meanwhile.
+            // Waking up under the lock keeps the eventfd from being closed meanwhile.
             guard !isClosed else { return false }
             commands.append(command)
-            curl_multi_wakeup(multi)
+            wake()
             return true
         }
     }
 
     // MARK: Curl thread
 
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeup, &one, 8)
+    }
+
     private func run() {
         var running: Int32 = 0
+        var readyDescriptors = [Int32](repeating: 0, count: 64)
+        var readyEvents = [UInt32](repeating: 0, count: 64)
         while true {
             let (batch, stopping) = lock.withLock {
                 defer { commands.removeAll(keepingCapacity: true) }
                 return (commands, isShuttingDown)
             }
             for command in batch { apply(command) }
-
-            // A failed perform (out of memory) still leaves finished transfers to collect,
-            // and per-transfer errors arrive through curl_multi_info_read.
-            curl_multi_perform(multi, &running)
             collectFinishedTransfers()
             // Streams outlive the transport that started them: stop only once they are done.
             if stopping && transfers.isEmpty { break }
-            if curl_multi_poll(multi, nil, 0, Self.idlePollMilliseconds, nil) != CURLM_OK {
-                // Poll only fails when out of memory or broken; don't spin while it lasts.
-                Thread.sleep(forTimeInterval: 0.01)
+
+            let count = curlshim_epoll_wait(epoll, &readyDescriptors, &readyEvents, 64, waitMilliseconds())
+            if count < 0 {
+                // Only EINTR, or a broken epoll; don't spin while it lasts.
+                if errno != EINTR { Thread.sleep(forTimeInterval: 0.01) }
+                continue
             }
+            for index in 0..<Int(count) {
+                let descriptor = readyDescriptors[index]
+                if descriptor == wakeup {
+                    var value: UInt64 = 0
+                    _ = read(wakeup, &value, 8)
+                    continue
+                }
+                let events = readyEvents[index]
+                var flags: Int32 = 0
+                if events & UInt32(EPOLLIN.rawValue) != 0 { flags |= CURL_CSELECT_IN }
+                if events & UInt32(EPOLLOUT.rawValue) != 0 { flags |= CURL_CSELECT_OUT }
+                if events & UInt32(EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { flags |= CURL_CSELECT_ERR }
+                curl_multi_socket_action(multi, descriptor, flags, &running)
+            }
+            if let deadline = timerDeadline, DispatchTime.now().uptimeNanoseconds >= deadline {
+                timerDeadline = nil
+                curl_multi_socket_action(multi, CURL_SOCKET_BAD, 0, &running)
+            }
+            collectFinishedTransfers()
         }
         tearDown()
+    }
+
+    /// Until curl's timer is due; a second when it has none (commands wake the thread anyway).
+    private func waitMilliseconds() -> Int32 {
+        guard let deadline = timerDeadline else { return Self.idlePollMilliseconds }
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard deadline > now else { return 0 }
+        return Int32(min(UInt64(Self.idlePollMilliseconds), (deadline - now + 999_999) / 1_000_000))
+    }
+
+    // MARK: Callbacks (curl thread, from inside curl calls)
+
+    /// curl says which events of a socket to wait for, or that it is done with it.
+    private static let socketCallback: curl_socket_callback = { _, socket, what, context, _ in
+        guard let context else { return 0 }
+        let loop = Unmanaged<CurlMultiLoop>.fromOpaque(context).takeUnretainedValue()
+        switch what {
+        case CURL_POLL_REMOVE:
+            curlshim_epoll_forget(loop.epoll, socket)
+        default:
+            var events: UInt32 = 0
+            if what & CURL_POLL_IN != 0 { events |= UInt32(EPOLLIN.rawValue) }
+            if what & CURL_POLL_OUT != 0 { events |= UInt32(EPOLLOUT.rawValue) }
+            // A failed watch leaves the transfer to its timeout; nothing better can be done from here.
+            _ = curlshim_epoll_watch(loop.epoll, socket, events)
+        }
+        return 0
+    }
+
+    /// curl asks to be called back after `milliseconds` (-1: no timer; 0: as soon as possible).
+    private static let timerCallback: curl_multi_timer_callback = { _, milliseconds, context in
+        guard let context else { return 0 }
+        let loop = Unmanaged<CurlMultiLoop>.fromOpaque(context).takeUnretainedValue()
+        loop.timerDeadline = milliseconds < 0 ? nil : DispatchTime.now().uptimeNanoseconds + UInt64(milliseconds) * 1_000_000
+        return 0
     }
 
     private func apply(_ command: Command) {
@@ -155,6 +237,9 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
         for case .add(let transfer) in unstarted {
             transfer.cancel(reason: "The transport shut down before the transfer started.")
         }
+        // Cleanup may still report sockets to forget, so epoll closes after it.
         curl_multi_cleanup(multi)
+        close(epoll)
+        close(wakeup)
     }
 }
