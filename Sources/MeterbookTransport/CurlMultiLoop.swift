@@ -17,8 +17,8 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
         case cancel(UInt64)
     }
 
-    /// How long the thread sleeps in `curl_multi_poll` when nothing happens; curl shortens
-    /// it by itself when one of its own timers (timeouts, keep-alive) is due sooner.
+    /// The longest the thread waits in epoll; curl's timer (timeouts, keep-alive) shortens
+    /// the wait when it is due sooner.
     private static let idlePollMilliseconds: Int32 = 1000
 
     private let multi: UnsafeMutableRawPointer
