@@ -83,11 +83,6 @@ public struct ResponseAnalyzer: Sendable {
         if let name = document.string(document.member("model", of: object)), !name.isEmpty { model = name }
     }
 
-    private mutating func takeIdentity(from object: [String: Any]) {
-        if let id = JSONValue.string(object["id"]), !id.isEmpty { responseID = id }
-        if let name = JSONValue.string(object["model"]), !name.isEmpty { model = name }
-    }
-
     private func parseUsage(_ object: [String: Any], raw: String?) -> TokenUsage {
         provider.isAnthropic || api == .messages
             ? TokenUsage.anthropic(object, raw: raw)
@@ -141,38 +136,36 @@ public struct ResponseAnalyzer: Sendable {
 
     private mutating func consumeResponses(_ event: SSEEvent) -> EventEffect {
         var effect = EventEffect()
-        guard let payload = JSONValue.object(event.data) else { return effect }
-        let type = JSONValue.string(payload["type"]) ?? event.event ?? ""
+        // response.created and response.completed carry the whole response, generated text included.
+        guard let payload = JSONReader(event.data), payload.kind(payload.root) == .object else { return effect }
+        let fields = payload.members(["type", "response", "code", "message", "error", "delta"], of: payload.root)
+        let type = payload.string(fields[0]) ?? event.event ?? ""
         switch type {
         case "response.created", "response.queued", "response.in_progress":
-            if let response = JSONValue.dict(payload["response"]) { takeIdentity(from: response) }
+            if let response = fields[1] { takeIdentity(from: response, in: payload) }
         case "response.completed", "response.incomplete", "response.failed":
             reachedEnd = true
-            if let response = JSONValue.dict(payload["response"]) {
-                takeIdentity(from: response)
-                if let usageObject = JSONValue.dict(response["usage"]) {
-                    usage = TokenUsage.openAI(usageObject, raw: JSONSpan.rawValue(at: ["response", "usage"], in: Data(event.data.utf8)))
+            if let response = fields[1], payload.kind(response) == .object {
+                takeIdentity(from: response, in: payload)
+                if let span = payload.member("usage", of: response), let usageObject = payload.dictionary(span) {
+                    usage = TokenUsage.openAI(usageObject, raw: payload.text(span))
                 }
                 if type == "response.failed" {
-                    let problem = JSONValue.dict(response["error"])
+                    let problem = payload.member("error", of: response)
                     error = ServiceError(
                         type: "response.failed",
-                        code: JSONValue.string(problem?["code"]) ?? "failed",
-                        message: JSONValue.string(problem?["message"]) ?? "The response failed."
+                        code: payload.string(problem.flatMap { payload.member("code", of: $0) }) ?? "failed",
+                        message: payload.string(problem.flatMap { payload.member("message", of: $0) }) ?? "The response failed."
                     )
                     effect.isError = true
                 }
             }
         case "error":
-            error = ServiceError(
-                type: JSONValue.string(payload["type"]) ?? "error",
-                code: JSONValue.string(payload["code"]),
-                message: JSONValue.string(payload["message"])
-            )
-            if let nested = JSONValue.dict(payload["error"]) { error = ServiceError.fromErrorObject(nested) }
+            error = ServiceError(type: type, code: payload.string(fields[2]), message: payload.string(fields[3]))
+            if let nested = payload.dictionary(fields[4]) { error = ServiceError.fromErrorObject(nested) }
             effect.isError = true
         default:
-            if type.hasSuffix(".delta"), let delta = payload["delta"] as? String, !delta.isEmpty {
+            if type.hasSuffix(".delta"), payload.isNonEmptyString(fields[5]) {
                 effect.isContent = true
             }
         }
@@ -181,26 +174,28 @@ public struct ResponseAnalyzer: Sendable {
 
     private mutating func consumeAnthropic(_ event: SSEEvent) -> EventEffect {
         var effect = EventEffect()
-        guard let payload = JSONValue.object(event.data) else { return effect }
-        let type = JSONValue.string(payload["type"]) ?? event.event ?? ""
+        guard let payload = JSONReader(event.data), payload.kind(payload.root) == .object else { return effect }
+        let fields = payload.members(["type", "message", "usage", "delta", "error"], of: payload.root)
+        let type = payload.string(fields[0]) ?? event.event ?? ""
         switch type {
         case "message_start":
-            if let message = JSONValue.dict(payload["message"]) {
-                takeIdentity(from: message)
-                if let start = JSONValue.dict(message["usage"]) { mergeAnthropicUsage(start) }
+            if let message = fields[1], payload.kind(message) == .object {
+                takeIdentity(from: message, in: payload)
+                if let start = payload.dictionary(payload.member("usage", of: message)) { mergeAnthropicUsage(start) }
             }
         case "message_delta":
-            if let delta = JSONValue.dict(payload["usage"]) { mergeAnthropicUsage(delta) }
+            if let delta = payload.dictionary(fields[2]) { mergeAnthropicUsage(delta) }
         case "content_block_delta":
-            if let delta = JSONValue.dict(payload["delta"]) {
-                let text = (delta["text"] as? String) ?? (delta["partial_json"] as? String) ?? (delta["thinking"] as? String)
-                if let text, !text.isEmpty { effect.isContent = true }
+            if let delta = fields[3] {
+                // The first of these that is a string decides, as the SDKs read a delta.
+                let text = payload.members(["text", "partial_json", "thinking"], of: delta)
+                    .first { $0.map { payload.kind($0) == .string } ?? false } ?? nil
+                if payload.isNonEmptyString(text) { effect.isContent = true }
             }
         case "message_stop":
             reachedEnd = true
         case "error":
-            let problem = JSONValue.dict(payload["error"]) ?? [:]
-            error = ServiceError.fromErrorObject(problem)
+            error = ServiceError.fromErrorObject(payload.dictionary(fields[4]) ?? [:])
             effect.isError = true
         default:
             break
