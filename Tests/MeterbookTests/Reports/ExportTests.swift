@@ -87,4 +87,35 @@ import Testing
         #expect(try Python.parseCSV(empty.text) == [AttemptExport.columns])
         #expect(try export(seed, format: .ndjson, range: 0..<1).text.isEmpty)
     }
+
+    /// Rows recorded out of time order: the interval of ids is the table's own when the range holds every attempt,
+    /// the range's min/max otherwise, and either way the export holds exactly the range's attempts.
+    @Test func idBoundsHoldEveryAttemptOfTheRange() throws {
+        let times = [Seed.at(Seed.day1, "12:00:00.000"), Seed.at(Seed.day1, "01:00:00.000"), Seed.at(Seed.day2, "05:00:00.000"),
+                     Seed.at(Seed.day1, "23:59:59.999"), Seed.at(Seed.day2, "00:00:00.000")]
+        let attempts = times.enumerated().map { index, startedAt in
+            AttemptRecord(callID: "o\(index)", startedAt: startedAt, provider: .azureOpenAI, api: .chatCompletions, endpoint: "e",
+                          deployment: "d", path: "/p", status: 200, outcome: .ok)
+        }
+        let seed = try SeededDatabase(attempts: attempts)
+        let ids = try seed.store.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM requests ORDER BY id") }
+        func bounds(_ range: Range<Int64>) throws -> [Int64]? {
+            try seed.store.read { db in try DatabaseSource.idBounds(db, range).map { [$0.first, $0.last] } }
+        }
+        #expect(try bounds(Seed.day1.startMs..<Seed.day2.endMs) == [ids[0], ids[4]])
+        #expect(try bounds(0..<Int64.max) == [ids[0], ids[4]])
+        #expect(try bounds(Seed.day1.startMs..<Seed.day1.endMs) == [ids[0], ids[3]])
+        #expect(try bounds(Seed.day2.startMs..<Seed.day2.endMs) == [ids[2], ids[4]])
+        #expect(try bounds(Seed.at(Seed.day1, "06:00:00.000")..<Seed.day2.endMs) == [ids[0], ids[4]])
+        #expect(try bounds(0..<1) == nil)
+        func exported(_ range: Range<Int64>) throws -> [String] {
+            let rows = try Python.parseCSV(try export(seed, format: .csv, range: range).text)
+            let column = rows[0].firstIndex(of: "call_id")!
+            return rows.dropFirst().map { $0[column] }
+        }
+        #expect(try exported(Seed.day1.startMs..<Seed.day2.endMs) == ["o0", "o1", "o2", "o3", "o4"])
+        #expect(try exported(Seed.day1.startMs..<Seed.day1.endMs) == ["o0", "o1", "o3"])
+        #expect(try exported(Seed.day2.startMs..<Seed.day2.endMs) == ["o2", "o4"])
+        #expect(try exported(Seed.at(Seed.day1, "06:00:00.000")..<Seed.day2.endMs) == ["o0", "o2", "o3", "o4"])
+    }
 }

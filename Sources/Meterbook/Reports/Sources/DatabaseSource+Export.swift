@@ -11,9 +11,7 @@ extension DatabaseSource {
     func export(range: Range<Int64>, filter: AttemptFilter, columns: [String], encoder: inout any RowEncoder, sink: ByteSink) throws -> Int {
         let scope = Self.scope(range, filter)
         return try store.read { db in
-            let ids = try Row.fetchOne(db, sql: "SELECT min(id) AS first, max(id) AS last FROM requests WHERE started_at >= ? AND started_at < ?",
-                                       arguments: [range.lowerBound, range.upperBound])
-            guard let first = ids?["first"] as Int64?, let last = ids?["last"] as Int64? else { return 0 }
+            guard let (first, last) = try Self.idBounds(db, range) else { return 0 }
             let statement = try db.makeStatement(sql: """
                 SELECT \(columns.joined(separator: ", ")) FROM requests NOT INDEXED
                 WHERE id BETWEEN \(first) AND \(last) AND \(scope.sql) ORDER BY id
@@ -30,6 +28,31 @@ extension DatabaseSource {
             }
             return try Self.writeRows(statement, db: db, columns: columns, encoder: &encoder, sink: sink)
         }
+    }
+
+    /// An interval of ids holding every attempt that started in `range` (nil when none did). It may be wider than
+    /// the range's ids: the scan still tests started_at, so a wider interval only reads more, never wrongly.
+    ///
+    /// Why not always min/max over the range: that walks requests_report's entries of the whole range, and in a
+    /// large database the index's pages lie between the table's (rows were inserted with seven indexes kept), so
+    /// kernel readahead drags most of the file through the page cache before the scan reads the table again: at
+    /// 10M attempts, 30 s of a cold 30-day export went there. When the range holds the earliest and the latest
+    /// attempt (an export of everything), the table's own first and last ids are the interval, each found at one
+    /// end of a b-tree; otherwise the range's own min/max, as narrow as it gets.
+    static func idBounds(_ db: Database, _ range: Range<Int64>) throws -> (first: Int64, last: Int64)? {
+        // Four single-row lookups (min/max of an index's first column, and of the rowid), not one statement:
+        // SQLite only takes a min() or max() from the end of a b-tree when it is the statement's only aggregate.
+        guard let earliest = try Int64.fetchOne(db, sql: "SELECT min(started_at) FROM requests"),
+              let latest = try Int64.fetchOne(db, sql: "SELECT max(started_at) FROM requests") else { return nil }
+        if range.lowerBound <= earliest && latest < range.upperBound,
+           let first = try Int64.fetchOne(db, sql: "SELECT min(id) FROM requests"),
+           let last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM requests") {
+            return (first, last)
+        }
+        let ids = try Row.fetchOne(db, sql: "SELECT min(id) AS first, max(id) AS last FROM requests WHERE started_at >= ? AND started_at < ?",
+                                   arguments: [range.lowerBound, range.upperBound])
+        guard let first = ids?["first"] as Int64?, let last = ids?["last"] as Int64? else { return nil }
+        return (first, last)
     }
 
     /// `afterRow`, when given, sees each row's statement after the row is encoded (rotation summarises it there).
