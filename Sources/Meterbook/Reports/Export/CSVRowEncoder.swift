@@ -1,7 +1,7 @@
 /// RFC 4180: fields separated by commas, records by CRLF, a field quoted when it holds a comma, quote, CR or LF,
 /// quotes doubled inside. Text starting with `=`, `+`, `-`, `@` (or tab / CR, per OWASP) gets a leading `'` so a
 /// spreadsheet shows it instead of evaluating it; numbers are written as numbers and never altered.
-public struct CSVRowEncoder: RowEncoder {
+public struct CSVRowEncoder: RowEncoder, Sendable {
     private var column = 0
 
     public init() {}

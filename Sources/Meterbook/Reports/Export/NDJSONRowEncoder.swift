@@ -1,6 +1,6 @@
 /// One JSON object per line, keys in column order. The `tags` column, stored as a JSON object, is embedded as an
 /// object (not a string) so `jq '.tags.app'` works; every other text is a JSON string.
-public struct NDJSONRowEncoder: RowEncoder {
+public struct NDJSONRowEncoder: RowEncoder, Sendable {
     /// Every column's `,"name":` prefix in one buffer (the first with `{`), sliced by `keyRanges`: an export
     /// writes one per cell, and one flat buffer costs no reference counting per cell.
     private var keyBytes: [UInt8] = []

@@ -45,6 +45,17 @@ public final class ByteSink {
         return String(decoding: collected, as: UTF8.self)
     }
 
+    /// Hands over what a memory sink holds and starts it empty again (an export's block, encoded off the
+    /// writing thread).
+    func takeCollected() throws -> [UInt8] {
+        try flush()
+        let bytes = collected
+        // The next block is likely as large: grown once, not by doubling.
+        collected = []
+        collected.reserveCapacity(bytes.count)
+        return bytes
+    }
+
     deinit {
         buffer.deallocate()
     }

@@ -9,6 +9,24 @@ extension DatabaseSource {
     /// of a time range form a tight interval: reading that interval of the table in rowid order walks its pages
     /// once, where going through the started_at index would look every row up in the table (40% more work).
     func export(range: Range<Int64>, filter: AttemptFilter, columns: [String], encoder: inout any RowEncoder, sink: ByteSink) throws -> Int {
+        try export(range: range, filter: filter, columns: columns, encoder: &encoder, sink: sink,
+                   workers: Self.exportWorkers, blockIDs: Self.exportBlockIDs)
+    }
+
+    /// `workers` threads encode blocks of `blockIDs` ids when the interval holds more than two blocks (and the
+    /// encoder is a built-in one); otherwise this thread reads and encodes everything.
+    func export(range: Range<Int64>, filter: AttemptFilter, columns: [String], encoder: inout any RowEncoder, sink: ByteSink,
+                workers: Int, blockIDs: Int64) throws -> Int {
+        if workers > 1 {
+            if let csv = encoder as? CSVRowEncoder,
+               let rows = try exportInBlocks(range: range, filter: filter, columns: columns, encoder: csv, sink: sink, workers: workers, blockIDs: blockIDs) {
+                return rows
+            }
+            if let ndjson = encoder as? NDJSONRowEncoder,
+               let rows = try exportInBlocks(range: range, filter: filter, columns: columns, encoder: ndjson, sink: sink, workers: workers, blockIDs: blockIDs) {
+                return rows
+            }
+        }
         let scope = Self.scope(range, filter)
         return try store.read { db in
             guard let (first, last) = try Self.idBounds(db, range) else { return 0 }
