@@ -108,30 +108,36 @@ enum ProxyBenchmark {
 
         print("| mode | clients | requests | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | direct TTFT p50 | proxy TTFT p50 | TTFT added | direct req/s | proxy req/s | proxy/direct | proxy CPU µs/call |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for stream in modes {
-            for level in levels {
-                let count = requests(level)
-                let warmUp = min(count, max(level, 100))
-                _ = try await load(client: client, base: simulator.baseURL, stream: stream, concurrency: level, total: warmUp)
-                let direct = try await load(client: client, base: simulator.baseURL, stream: stream, concurrency: level, total: count)
-                _ = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: warmUp)
-                let cpuBefore = proxy.cpuSeconds()
-                let proxied = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: count)
-                let cpuAfter = proxy.cpuSeconds()
-                let cpuPerCall = cpuBefore.flatMap { before in
-                    cpuAfter.map { String(format: "%.0f", ($0 - before) / Double(count) * 1e6) }
-                } ?? "–"
-                func f(_ value: Double) -> String { String(format: "%.2f", value) }
-                let ttft = stream
-                    ? [f(direct.ttft(0.5)), f(proxied.ttft(0.5)), f(proxied.ttft(0.5) - direct.ttft(0.5))]
-                    : ["–", "–", "–"]
-                print("| \(stream ? "stream" : "json") | \(level) | \(count) | \(f(direct.latency(0.5))) / \(f(direct.latency(0.99))) | "
-                    + "\(f(proxied.latency(0.5))) / \(f(proxied.latency(0.99))) | "
-                    + "\(f(proxied.latency(0.5) - direct.latency(0.5))) / \(f(proxied.latency(0.99) - direct.latency(0.99))) | "
-                    + "\(ttft.joined(separator: " | ")) | \(Int(direct.throughput)) | \(Int(proxied.throughput)) | "
-                    + "\(Int((proxied.throughput / direct.throughput * 100).rounded()))% | \(cpuPerCall) |"
-                    + (direct.failures + proxied.failures > 0 ? " (\(direct.failures + proxied.failures) failed)" : ""))
+        do {
+            for stream in modes {
+                for level in levels {
+                    let count = requests(level)
+                    let warmUp = min(count, max(level, 100))
+                    _ = try await load(client: client, base: simulator.baseURL, stream: stream, concurrency: level, total: warmUp)
+                    let direct = try await load(client: client, base: simulator.baseURL, stream: stream, concurrency: level, total: count)
+                    _ = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: warmUp)
+                    let cpuBefore = proxy.cpuSeconds()
+                    let proxied = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: count)
+                    let cpuAfter = proxy.cpuSeconds()
+                    let cpuPerCall = cpuBefore.flatMap { before in
+                        cpuAfter.map { String(format: "%.0f", ($0 - before) / Double(count) * 1e6) }
+                    } ?? "–"
+                    func f(_ value: Double) -> String { String(format: "%.2f", value) }
+                    let ttft = stream
+                        ? [f(direct.ttft(0.5)), f(proxied.ttft(0.5)), f(proxied.ttft(0.5) - direct.ttft(0.5))]
+                        : ["–", "–", "–"]
+                    print("| \(stream ? "stream" : "json") | \(level) | \(count) | \(f(direct.latency(0.5))) / \(f(direct.latency(0.99))) | "
+                        + "\(f(proxied.latency(0.5))) / \(f(proxied.latency(0.99))) | "
+                        + "\(f(proxied.latency(0.5) - direct.latency(0.5))) / \(f(proxied.latency(0.99) - direct.latency(0.99))) | "
+                        + "\(ttft.joined(separator: " | ")) | \(Int(direct.throughput)) | \(Int(proxied.throughput)) | "
+                        + "\(Int((proxied.throughput / direct.throughput * 100).rounded()))% | \(cpuPerCall) |"
+                        + (direct.failures + proxied.failures > 0 ? " (\(direct.failures + proxied.failures) failed)" : ""))
+                }
             }
+        } catch {
+            // Never leave a proxy process behind.
+            _ = await proxy.stop()
+            throw error
         }
         print("\nRecorder: \(await proxy.stop())")
         await simulator.stop()
