@@ -7,9 +7,10 @@ extension ChatStreamOptions {
     /// A chunk that carries usage next to choices is not that extra chunk, so it is never matched.
     public static func isUsageChunk(_ event: SSEEvent) -> Bool {
         guard event.event == nil || event.event == "message" else { return false }
-        let data = Data(event.data.utf8)
-        guard let usage = JSONSpan.rawValue(at: ["usage"], in: data), usage != "null" else { return false }
-        guard let choices = JSONSpan.rawValue(at: ["choices"], in: data) else { return true }
-        return choices.filter { !$0.isWhitespace } == "[]"
+        guard let chunk = JSONReader(event.data) else { return false }
+        let fields = chunk.members(["usage", "choices"], of: chunk.root)
+        guard let usage = fields[0], chunk.kind(usage) != .null else { return false }
+        guard let choices = fields[1] else { return true }
+        return chunk.kind(choices) == .array && !chunk.isNonEmptyArray(choices)
     }
 }

@@ -5,28 +5,26 @@ import Foundation
 public enum ChatStreamOptions {
     /// Whether the body explicitly set `stream_options.include_usage` (to true or false).
     public static func hasIncludeUsage(_ body: Data) -> Bool {
-        JSONSpan.range(at: ["stream_options", "include_usage"], in: body) != nil
+        JSONReader.range(at: ["stream_options", "include_usage"], in: body) != nil
     }
 
     /// The body with `"include_usage":true` added when `stream_options.include_usage` is absent;
     /// unchanged when it is present (either value) or the body is not a JSON object.
     public static func ensuringIncludeUsage(_ body: Data) -> Data {
-        guard !hasIncludeUsage(body) else { return body }
+        guard let document = JSONReader(body), document.kind(document.root) == .object else { return body }
         let base = body.startIndex
-        if let options = JSONSpan.range(at: ["stream_options"], in: body) {
-            guard body[base + options.lowerBound] == UInt8(ascii: "{") else { return body }
-            let isEmptyObject = body[(base + options.lowerBound + 1)..<(base + options.upperBound - 1)]
-                .allSatisfy(isWhitespace)
+        // Inserted right after an object's opening brace, with a comma when the object has members.
+        func inserting(_ member: String, into object: JSONReader.Span) -> Data {
+            let isEmpty = body[(base + object.lowerBound + 1)..<(base + object.upperBound - 1)].allSatisfy(isWhitespace)
             var result = body
-            result.insert(contentsOf: Data(("\"include_usage\":true" + (isEmptyObject ? "" : ",")).utf8), at: base + options.lowerBound + 1)
+            result.insert(contentsOf: Data((member + (isEmpty ? "" : ",")).utf8), at: base + object.lowerBound + 1)
             return result
         }
-        guard let open = body.firstIndex(where: { !isWhitespace($0) }),
-              body[open] == UInt8(ascii: "{") else { return body }
-        let hasMembers = body[(open + 1)...].contains { !isWhitespace($0) && $0 != UInt8(ascii: "}") }
-        var result = body
-        result.insert(contentsOf: Data(("\"stream_options\":{\"include_usage\":true}" + (hasMembers ? "," : "")).utf8), at: open + 1)
-        return result
+        guard let options = document.member("stream_options", of: document.root) else {
+            return inserting("\"stream_options\":{\"include_usage\":true}", into: document.root)
+        }
+        guard document.kind(options) == .object, document.member("include_usage", of: options) == nil else { return body }
+        return inserting("\"include_usage\":true", into: options)
     }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {

@@ -76,8 +76,24 @@ struct JSONReader {
         return found
     }
 
+    /// The raw text of the value at `path` (object keys from the top) in `data`: nil when absent, or when `data` is
+    /// not valid JSON. Kept as sent, so `usage_json` stores the usage object exactly as the service wrote it.
+    static func rawValue(at path: [String], in data: Data) -> String? {
+        guard let reader = JSONReader(data), let span = reader.value(at: path) else { return nil }
+        return reader.text(span)
+    }
+
+    /// The byte offsets (from `data.startIndex`) of the value at `path`; nil as for `rawValue`.
+    static func range(at path: [String], in data: Data) -> Span? {
+        JSONReader(data)?.value(at: path)
+    }
+
     /// The value at a path of object keys from `span` (the root by default).
     func value(at path: String..., from span: Span? = nil) -> Span? {
+        value(at: path, from: span)
+    }
+
+    func value(at path: [String], from span: Span? = nil) -> Span? {
         var current = span ?? root
         for key in path {
             guard let next = member(key, of: current) else { return nil }

@@ -50,11 +50,12 @@ public struct RequestDescription: Sendable, Equatable {
             deployment = String(segments[index + 1]).removingPercentEncoding
         }
         var stream = false
-        if let body, !body.isEmpty, body.first(where: { !$0.isWhitespace }) == UInt8(ascii: "{") {
-            if deployment == nil, let raw = JSONSpan.rawValue(at: ["model"], in: body) {
-                deployment = JSONSpan.decodedString(raw)
+        if let body, let document = JSONReader(body), document.kind(document.root) == .object {
+            let fields = document.members(["model", "stream"], of: document.root)
+            if deployment == nil, let model = fields[0], document.kind(model) == .string {
+                deployment = document.string(model)
             }
-            stream = JSONSpan.rawValue(at: ["stream"], in: body) == "true"
+            stream = fields[1].map(document.text) == "true"
         }
         self.deployment = deployment
         self.stream = stream
@@ -79,8 +80,4 @@ public struct RequestDescription: Sendable, Equatable {
         }
         return .other
     }
-}
-
-private extension UInt8 {
-    var isWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
 }

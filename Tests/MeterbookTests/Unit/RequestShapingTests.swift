@@ -19,11 +19,11 @@ import Testing
         #expect(ChatStreamOptions.ensuringIncludeUsage(notAnObject) == notAnObject)
     }
 
-    @Test func jsonSpanKeepsRawBytesAndSkipsNestedKeys() {
+    @Test func rawValuesKeepTheirBytesAndSkipNestedKeys() {
         let body = Data(#"{"a":{"usage":1},"s":"x\"usage\":2","usage" : {"n": [1, {"x":"}"}]}, "z":0}"#.utf8)
-        #expect(JSONSpan.rawValue(at: ["usage"], in: body) == #"{"n": [1, {"x":"}"}]}"#)
-        #expect(JSONSpan.rawValue(at: ["a", "usage"], in: body) == "1")
-        #expect(JSONSpan.rawValue(at: ["missing"], in: body) == nil)
+        #expect(JSONReader.rawValue(at: ["usage"], in: body) == #"{"n": [1, {"x":"}"}]}"#)
+        #expect(JSONReader.rawValue(at: ["a", "usage"], in: body) == "1")
+        #expect(JSONReader.rawValue(at: ["missing"], in: body) == nil)
     }
 
     @Test(arguments: [
