@@ -2,6 +2,10 @@
 struct RenderedStream {
     var events: [String]
     var usage: JSON?
+    /// How many of the last events follow the one before them at once. A model's events are paced by token
+    /// generation; the closing ones after the last generated step (filter verdicts, the usage chunk, `[DONE]`,
+    /// the done/completed events) carry no new tokens and come in one burst.
+    var closingBurst: Int = 0
 }
 
 /// One API's body and stream formats.

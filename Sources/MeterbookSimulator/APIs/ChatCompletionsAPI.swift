@@ -59,7 +59,8 @@ enum ChatCompletionsAPI: APIRenderer {
                 events.append(chunk(plan, choices: [], usage: usage(plan)))
             }
             events.append(SSE.data("[DONE]"))
-            return RenderedStream(events: events, usage: served)
+            // After the finish chunk: the filter chunk, the usage chunk and [DONE].
+            return RenderedStream(events: events, usage: served, closingBurst: served == nil ? 2 : 3)
         case .errorEvent, .failed:
             // openai-python raises on a data object with an "error" key.
             events.append(

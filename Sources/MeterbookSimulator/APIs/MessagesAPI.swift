@@ -53,7 +53,8 @@ enum MessagesAPI: APIRenderer {
                         "usage": ["output_tokens": .int(plan.usage.output)],
                     ]))
             events.append(SSE.event("message_stop", ["type": "message_stop"]))
-            return RenderedStream(events: events, usage: usage(plan))
+            // After content_block_stop: message_delta and message_stop.
+            return RenderedStream(events: events, usage: usage(plan), closingBurst: 2)
         case .errorEvent, .failed:
             events.append(SSE.event("error", ["type": "error", "error": ["type": "overloaded_error", "message": "Overloaded"]]))
         case .cut:

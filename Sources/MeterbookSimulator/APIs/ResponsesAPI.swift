@@ -32,7 +32,8 @@ enum ResponsesAPI: APIRenderer {
             emit("response.content_part.done", location + [("part", outputText(text))])
             emit("response.output_item.done", [("output_index", 0), ("item", item)])
             emit("response.completed", [("response", response(plan, status: "completed", output: [item], usage: usage(plan)))])
-            return RenderedStream(events: events, usage: usage(plan))
+            // After output_text.done: content_part.done, output_item.done and response.completed.
+            return RenderedStream(events: events, usage: usage(plan), closingBurst: 3)
         case .errorEvent:
             // The error event puts sequence_number last (openai-python ResponseErrorEvent).
             events.append(

@@ -29,16 +29,18 @@ enum Reply {
         text(code, body.text, contentType: "application/json", headers: headers)
     }
 
-    /// A chunked body written piece by piece, each flushed as produced, `intervalMs` apart.
+    /// A chunked body written piece by piece, each flushed as produced, `intervalMs` apart, but for the last
+    /// `burst` pieces, which follow the one before them at once.
     /// With `cut`, the connection is dropped after the last piece instead of ending the body.
     static func chunked(
-        _ code: Int, pieces: [String], intervalMs: Int, cut: Bool, contentType: String, headers: HTTPFields = [:]
+        _ code: Int, pieces: [String], intervalMs: Int, burst: Int = 0, cut: Bool, contentType: String, headers: HTTPFields = [:]
     ) -> Response {
         var fields = headers
         fields[.contentType] = contentType
+        let pacedCount = pieces.count - burst
         let body = ResponseBody { writer in
             for (index, piece) in pieces.enumerated() {
-                if index > 0 && intervalMs > 0 { try await Task.sleep(for: .milliseconds(intervalMs)) }
+                if index > 0 && index < pacedCount && intervalMs > 0 { try await Task.sleep(for: .milliseconds(intervalMs)) }
                 try await writer.write(ByteBuffer(string: piece))
             }
             if cut {
@@ -51,11 +53,13 @@ enum Reply {
         return Response(status: status(code), headers: fields, body: body)
     }
 
-    /// An SSE stream: `events` are complete `event:`/`data:` blocks ending in a blank line.
-    static func eventStream(_ events: [String], intervalMs: Int, cut: Bool, headers: HTTPFields) -> Response {
+    /// An SSE stream: `events` are complete `event:`/`data:` blocks ending in a blank line; the last `burst`
+    /// of them are sent without pacing.
+    static func eventStream(_ events: [String], intervalMs: Int, burst: Int = 0, cut: Bool, headers: HTTPFields) -> Response {
         var fields = headers
         fields[.cacheControl] = "no-cache"
-        return chunked(200, pieces: events, intervalMs: intervalMs, cut: cut, contentType: "text/event-stream", headers: fields)
+        return chunked(
+            200, pieces: events, intervalMs: intervalMs, burst: burst, cut: cut, contentType: "text/event-stream", headers: fields)
     }
 }
 

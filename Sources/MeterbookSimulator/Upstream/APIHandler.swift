@@ -158,7 +158,8 @@ struct APIHandler: Sendable {
         if streaming, let ending {
             let stream = renderer.stream(plan, ending: ending)
             served(body: stream.usage, partialAnthropic: ending != .complete)
-            return Reply.eventStream(stream.events, intervalMs: interval, cut: ending == .cut, headers: headers.fields)
+            return Reply.eventStream(
+                stream.events, intervalMs: interval, burst: stream.closingBurst, cut: ending == .cut, headers: headers.fields)
         }
 
         switch plan.fault {

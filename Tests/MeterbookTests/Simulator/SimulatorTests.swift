@@ -67,6 +67,29 @@ import FoundationNetworking
         #expect(Set(a.map(\.status)).count > 1)
     }
 
+    @Test func closingEventsOfAPacedStreamComeInOneBurst() async throws {
+        // 1 s between generated events; the ones after the last generated step carry no tokens and follow at once,
+        // as a model's do. Paced, message_stop would come 2 s after content_block_stop.
+        let sim = AzureSimulator(configuration: .init(streamChunkIntervalMs: 1_000))
+        try await sim.start()
+        let request = TransportRequest(
+            method: "POST", url: sim.baseURL + "/anthropic/v1/messages",
+            headers: ["x-api-key": "k", "anthropic-version": "2023-06-01"],
+            body: Data(#"{"model":"claude-haiku-4-5","max_tokens":1,"messages":[],"stream":true}"#.utf8), timeout: 60)
+        var text = ""
+        var stopSeen: ContinuousClock.Instant?
+        var gap: Duration?
+        for try await event in CurlTransport().execute(request) {
+            guard case .body(let chunk) = event else { continue }
+            text += String(decoding: chunk, as: UTF8.self)
+            if stopSeen == nil, text.contains("event: content_block_stop") { stopSeen = .now }
+            if gap == nil, text.contains("event: message_stop"), let stopSeen { gap = .now - stopSeen }
+        }
+        #expect(text.contains("event: message_delta"))
+        #expect(try #require(gap) < .seconds(1))
+        await sim.stop()
+    }
+
     @Test func stopCutsStalledStreams() async throws {
         let sim = AzureSimulator(configuration: .init(streamChunkIntervalMs: 5_000))
         try await sim.start()
