@@ -37,15 +37,31 @@ enum ProxyBenchmark {
         var modes = [false, true]
         var split = true
         var meterbook = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meterbook").path
-        var index = 0
-        while index < arguments.count {
-            switch arguments[index] {
-            case "--requests": requestsPerRun = Int(arguments[index + 1]) ?? requestsPerRun; index += 2
-            case "--concurrency": levels = arguments[index + 1].split(separator: ",").compactMap { Int($0) }; index += 2
-            case "--only": modes = [arguments[index + 1] == "stream"]; index += 2
-            case "--layout": split = arguments[index + 1] != "shared"; index += 2
-            case "--meterbook": meterbook = arguments[index + 1]; index += 2
-            default: index += 1
+        var options = BenchmarkArguments(
+            arguments, usage: "--requests N --concurrency N,N,... --only json|stream --layout split|shared --meterbook PATH")
+        while let argument = options.next() {
+            switch argument {
+            case "--requests": requestsPerRun = try options.int(for: argument)
+            case "--concurrency":
+                let text = try options.string(for: argument)
+                levels = text.split(separator: ",").compactMap { Int($0) }
+                guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }) else {
+                    throw BenchmarkError("--concurrency takes client counts separated by commas, such as 1,50,200 (got \"\(text)\")")
+                }
+            case "--only":
+                switch try options.string(for: argument) {
+                case "json": modes = [false]
+                case "stream": modes = [true]
+                case let other: throw BenchmarkError("--only takes json or stream (got \"\(other)\")")
+                }
+            case "--layout":
+                switch try options.string(for: argument) {
+                case "split": split = true
+                case "shared": split = false
+                case let other: throw BenchmarkError("--layout takes split or shared (got \"\(other)\")")
+                }
+            case "--meterbook": meterbook = try options.string(for: argument)
+            default: throw options.unknown(argument)
             }
         }
 
