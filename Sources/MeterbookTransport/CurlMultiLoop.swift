@@ -47,6 +47,10 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
         precondition(multiplexing == CURLM_OK, "CURLMOPT_PIPELINING rejected")
         let limit = curlshim_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(1, maxConnectionsPerHost))
         precondition(limit == CURLM_OK, "CURLMOPT_MAX_HOST_CONNECTIONS rejected")
+        // curl's default keeps four idle connections per transfer still running: as a burst of calls ends, most of
+        // its connections would close, and the next burst would connect (and handshake) again.
+        let idle = curlshim_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, maxConnectionsPerHost))
+        precondition(idle == CURLM_OK, "CURLMOPT_MAXCONNECTS rejected")
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeup = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         // Only fails when the process is out of descriptors or memory.

@@ -157,6 +157,27 @@ import Meterbook
         }
     }
 
+    @Test func aBurstsConnectionsStayOpenForTheNextBurst() async throws {
+        // libcurl by default keeps four idle connections per transfer still running: as a burst ends, most of its
+        // connections would be closed, and the next burst would connect again.
+        try await withTestServer { base in
+            let transport = CurlTransport(maxConnectionsPerHost: 16)
+            func burst() async -> [CollectedResponse] {
+                await withTaskGroup(of: CollectedResponse.self) { group in
+                    for _ in 0..<12 {
+                        group.addTask { await collect(transport.execute(TransportRequest(method: "GET", url: base + "/_sim/delay?ms=200"))) }
+                    }
+                    return await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            let first = await burst()
+            #expect(first.allSatisfy { $0.error == nil && $0.head?.status == 200 })
+            let second = await burst()
+            #expect(second.allSatisfy { $0.error == nil && $0.head?.status == 200 })
+            #expect(second.filter { $0.metrics?.reusedConnection == true }.count == 12)
+        }
+    }
+
     @Test func refusedConnectionIsAConnectError() async throws {
         // Nothing listens on port 1 of the loopback interface.
         let result = await collect(CurlTransport.shared.execute(
