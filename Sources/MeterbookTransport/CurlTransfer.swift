@@ -175,7 +175,7 @@ final class CurlTransfer: @unchecked Sendable { // configured on the caller's th
 
 extension CurlTransfer {
     /// Header fields curl derives from the body itself; forwarding a caller's copy would contradict it.
-    private static let bodyFramingHeaders: Set<String> = ["content-length", "transfer-encoding", "expect"]
+    private static let bodyFramingHeaders = ["content-length", "transfer-encoding", "expect"]
 
     /// Rejects what would let a caller inject extra header lines or request lines.
     private static func validate(_ request: TransportRequest) throws(TransportError) {
@@ -200,10 +200,14 @@ extension CurlTransfer {
     }
 
     private static func isToken(_ text: String) -> Bool {
-        let punctuation = Set("!#$%&'*+-.^_`|~".utf8)
-        return !text.isEmpty && text.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
-                || (byte >= 0x61 && byte <= 0x7A) || punctuation.contains(byte)
+        !text.isEmpty && text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
+                true
+            default:
+                // RFC 9110 tchar punctuation: !#$%&'*+-.^_`|~
+                "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
         }
     }
 
@@ -262,7 +266,7 @@ extension CurlTransfer {
 
     private func configureHeaders(_ headers: HTTPHeaders, sendsBody: Bool) throws(TransportError) {
         var lines: [String] = []
-        for field in headers where !Self.bodyFramingHeaders.contains(field.name.lowercased()) {
+        for field in headers where !Self.bodyFramingHeaders.contains(where: { HTTPHeaders.sameName($0, field.name) }) {
             // "Name:" would tell curl to remove the header; "Name;" sends it with an empty value.
             lines.append(field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)")
         }
@@ -296,11 +300,12 @@ extension CurlTransfer {
         try check(curlshim_easy_setopt_pointer(handle, option, value), "option \(option.rawValue)")
     }
 
-    private func check(_ code: CURLcode, _ what: String) throws(TransportError) {
+    // An autoclosure: the description is built only for the error, not on every option set.
+    private func check(_ code: CURLcode, _ what: @autoclosure () -> String) throws(TransportError) {
         guard code == CURLE_OK else {
             let reason = String(cString: curl_easy_strerror(code))
             throw TransportError(
-                code: .invalidRequest, message: "libcurl rejected \(what): \(reason).",
+                code: .invalidRequest, message: "libcurl rejected \(what()): \(reason).",
                 curlCode: Int(code.rawValue))
         }
     }

@@ -16,17 +16,17 @@ public struct RequestDescription: Sendable, Equatable {
     /// Classifies a request by the rules in CONTRACT.md ("provider is decided by path ...").
     public init(method: String, url: String, body: Data?) {
         self.method = method.uppercased()
-        let components = URLComponents(string: url)
-        let host = components?.host?.lowercased() ?? ""
-        let scheme = components?.scheme?.lowercased() ?? "https"
-        if let port = components?.port, !((scheme == "https" && port == 443) || (scheme == "http" && port == 80)) {
+        let parts = RequestURL(url)
+        let host = parts.host?.lowercased() ?? ""
+        let scheme = parts.scheme?.lowercased() ?? "https"
+        if let port = parts.port, !((scheme == "https" && port == 443) || (scheme == "http" && port == 80)) {
             endpoint = "\(host):\(port)"
         } else {
             endpoint = host
         }
-        path = components?.percentEncodedPath ?? url
+        path = parts.path ?? url
         if path.isEmpty { path = "/" }
-        apiVersion = components?.queryItems?.first { $0.name == "api-version" }?.value
+        apiVersion = parts.apiVersion
 
         let lowered = path.lowercased()
         if lowered.contains("/anthropic/") || lowered.hasSuffix("/anthropic") {
