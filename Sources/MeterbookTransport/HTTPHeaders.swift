@@ -59,7 +59,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     /// Compares two field names case-insensitively. Names are ASCII tokens, compared byte by byte without
     /// lowercasing copies (a lookup runs for every header of every attempt); anything else falls back to
     /// `lowercased()`.
-    static func sameName(_ a: String, _ b: String) -> Bool {
+    public static func sameName(_ a: String, _ b: String) -> Bool {
         let left = a.utf8, right = b.utf8
         if left.count == right.count {
             var ascii = true

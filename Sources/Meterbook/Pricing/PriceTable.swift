@@ -25,7 +25,7 @@ public struct PriceTable: Sendable {
 
     /// Lower-cased, provider prefix and snapshot date removed, dots in Claude versions turned to dashes.
     static func normalize(_ model: String) -> String {
-        var name = model.lowercased().trimmingCharacters(in: .whitespaces)
+        var name = model.lowercased().trimmingWhitespace()
         if let slash = name.lastIndex(of: "/") { name = String(name[name.index(after: slash)...]) }
         // Snapshot suffixes `-2024-11-20`, `-20250929` and `@20250929`, matched by hand: a regular expression is
         // compiled on every call, and reprice prices millions of stored attempts.

@@ -164,22 +164,14 @@ enum ResponseHeaderFields {
     }
 
     private static func nonEmpty(_ value: String?) -> String? {
-        guard let value = value.map(trimmed), !value.isEmpty else { return nil }
+        guard let value = value.map({ $0.trimmingWhitespace() }), !value.isEmpty else { return nil }
         return value
     }
 
     /// Azure answers -1 when it does not know; that is stored as unknown.
     private static func count(_ value: String?) -> Int? {
-        guard let value = value.flatMap({ Int(trimmed($0)) }), value >= 0 else { return nil }
+        guard let value = value.flatMap({ Int($0.trimmingWhitespace()) }), value >= 0 else { return nil }
         return value
     }
 
-    /// Header values arrive trimmed by the transport; Foundation's trimming (a bridge to NSString) only runs
-    /// for the rare one that is not.
-    private static func trimmed(_ value: String) -> String {
-        guard let first = value.unicodeScalars.first, let last = value.unicodeScalars.last else { return value }
-        let whitespace = CharacterSet.whitespaces
-        guard whitespace.contains(first) || whitespace.contains(last) else { return value }
-        return value.trimmingCharacters(in: whitespace)
-    }
 }

@@ -3,10 +3,10 @@ import Foundation
 /// Reads how long a service asked the client to wait: `retry-after-ms`, else `retry-after` as seconds or an HTTP date.
 enum RetryAfter {
     static func milliseconds(in headers: HTTPHeaders, now: Date = Date()) -> Int? {
-        if let value = headers["retry-after-ms"].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), value.isFinite, value >= 0 {
+        if let value = headers["retry-after-ms"].flatMap({ Double($0.trimmingWhitespace()) }), value.isFinite, value >= 0 {
             return Int(value.rounded())
         }
-        guard let text = headers["retry-after"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let text = headers["retry-after"]?.trimmingWhitespace(), !text.isEmpty else { return nil }
         if let seconds = Double(text), seconds.isFinite, seconds >= 0 {
             return Int((seconds * 1000).rounded())
         }

@@ -46,12 +46,12 @@ enum ForwardedHeaders {
             if injectingCredential, clientAuth.contains(name) { continue }
             switch name {
             case "x-ms-client-request-id":
-                let value = field.value.trimmingCharacters(in: .whitespaces)
+                let value = field.value.trimmingWhitespace()
                 if !value.isEmpty, value.lowercased() != "not-set" { clientCallID = value }
                 // The call id is set again below, once for every attempt.
                 continue
             case "x-stainless-retry-count":
-                retryCount = Int(field.value.trimmingCharacters(in: .whitespaces))
+                retryCount = Int(field.value.trimmingWhitespace())
             default:
                 break
             }
@@ -65,13 +65,18 @@ enum ForwardedHeaders {
         var fields = HTTPFields()
         fields.reserveCapacity(headers.fields.count)
         for field in headers {
-            let name = field.name.lowercased()
-            if hopByHop.contains(name), !(keepContentLength && name == "content-length") { continue }
+            // Compared without a lowercased copy of every name: this runs for every header of every call.
+            if hopByHopList.contains(where: { HTTPHeaders.sameName($0, field.name) }),
+               !(keepContentLength && HTTPHeaders.sameName(field.name, "content-length")) {
+                continue
+            }
             // Hummingbird sets its own Date.
-            if name == "date" { continue }
+            if HTTPHeaders.sameName(field.name, "date") { continue }
             guard let fieldName = HTTPField.Name(field.name) else { continue }
             fields.append(HTTPField(name: fieldName, value: field.value))
         }
         return fields
     }
+
+    private static let hopByHopList = Array(hopByHop)
 }
