@@ -155,7 +155,48 @@ struct JSONReader {
     /// existing readers take as dictionaries.
     func dictionary(_ span: Span?) -> [String: Any]? {
         guard let span, kind(span) == .object else { return nil }
+        if let simple = simpleValue(span) as? [String: Any] { return simple }
         return (try? JSONSerialization.jsonObject(with: Data(bytes[span]))) as? [String: Any]
+    }
+
+    /// The value built directly when it holds only what usage and error objects hold: objects, arrays, integers
+    /// of up to 18 digits, strings without escapes, booleans and nulls. Nil for anything else (fractions,
+    /// exponents, escapes, big numbers), which `dictionary` leaves to `JSONSerialization`; for these values
+    /// both give the same `Int`, `String`, `Bool` and `NSNull` leaves (tested).
+    private func simpleValue(_ span: Span) -> Any? {
+        switch kind(span) {
+        case .object:
+            var object: [String: Any] = [:]
+            var simple = true
+            forEachMember(of: span) { name, value in
+                guard simple, !bytes[name].contains(UInt8(ascii: "\\")), let element = simpleValue(value) else {
+                    simple = false
+                    return
+                }
+                object[String(decoding: bytes[name], as: UTF8.self)] = element
+            }
+            return simple ? object : nil
+        case .array:
+            var array: [Any] = []
+            for element in elements(of: span) {
+                guard let value = simpleValue(element) else { return nil }
+                array.append(value)
+            }
+            return array
+        case .string:
+            let inner = span.lowerBound + 1..<span.upperBound - 1
+            return bytes[inner].contains(UInt8(ascii: "\\")) ? nil : String(decoding: bytes[inner], as: UTF8.self)
+        case .number:
+            let literal = bytes[span]
+            let digits = literal.first == UInt8(ascii: "-") ? literal.dropFirst() : literal[...]
+            guard digits.count <= 18, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            let magnitude = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            return literal.first == UInt8(ascii: "-") ? -magnitude : magnitude
+        case .bool:
+            return bytes[span.lowerBound] == UInt8(ascii: "t")
+        case .null:
+            return NSNull()
+        }
     }
 
     // MARK: Skipping (the document is valid, so no bounds or grammar checks)

@@ -61,4 +61,28 @@ import Testing
         let foundation = try #require(JSONValue.object(#"{"mod\u0065l":"a","model":"b"}"#))
         #expect(foundation["model"] as? String == "b")
     }
+
+    @Test func dictionariesAreWhatJSONSerializationGives() throws {
+        let objects = [
+            #"{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":null},"completion_tokens_details":{"reasoning_tokens":0,"accepted_prediction_tokens":0}}"#,
+            #"{"input_tokens":25,"cache_creation_input_tokens":0,"cache_read_input_tokens":-0,"output_tokens":1,"service_tier":"standard","cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":0},"server_tool_use":null}"#,
+            #"{"message":"Rate limit is exceeded. Try again in 86400 seconds.","type":"requests","param":null,"code":"429","inner":[1,"x",true,false,null,{}]}"#,
+            #"{"a":1.5,"b":1e3,"c":-2.0}"#,
+            #"{"big":123456789012345678901234,"max":999999999999999999,"neg":-999999999999999999}"#,
+            #"{"escaped":"line\nbreak \u00e9","k\u0065y":1,"dup":1,"dup":2}"#,
+            #"{ "spaced" : [ 1 , 2 ] , "empty" : { } , "list" : [ ] }"#,
+            #"{"n":"unicode é 😀","nested":{"deeper":{"deepest":[[[]]]}}}"#,
+        ]
+        for text in objects {
+            let reader = try #require(JSONReader(text))
+            let ours = try #require(reader.dictionary(reader.root))
+            let foundation = try #require(JSONValue.object(text))
+            #expect(JSONValue.text(ours) == JSONValue.text(foundation), "\(text)")
+            for key in foundation.keys {
+                #expect(JSONValue.int(ours[key]) == JSONValue.int(foundation[key]), "\(key) in \(text)")
+                #expect(JSONValue.string(ours[key]) == JSONValue.string(foundation[key]), "\(key) in \(text)")
+                #expect((ours[key] is NSNull) == (foundation[key] is NSNull))
+            }
+        }
+    }
 }
