@@ -25,8 +25,12 @@ public struct CostPolicy: Sendable {
 
     /// Cost in USD; nil when the model has no price; 0 for an attempt without usage (nothing was billed).
     public func cost(usage: TokenUsage?, reportedModel: String?, deployment: String?) -> Double? {
-        let model = pricedModel(reported: reportedModel, deployment: deployment)
         let uplift = deployment.map { dataZoneDeployments.contains($0) ? 1.10 : 1.0 } ?? 1.0
+        // The usual case, a priced reported model, looks its price up once.
+        if let reportedModel, let price = prices.price(for: reportedModel) {
+            return prices.cost(of: usage, price: price, uplift: uplift)
+        }
+        let model = pricedModel(reported: reportedModel, deployment: deployment)
         return prices.cost(of: usage, model: model, uplift: uplift)
     }
 }

@@ -49,6 +49,11 @@ public struct PriceTable: Sendable {
     /// TTL split priced at the 5-minute rate. Long-context, Data Zone (`uplift`) and batch multipliers applied on top.
     public func cost(of usage: TokenUsage?, model: String?, uplift: Double = 1.0) -> Double? {
         guard let model, let price = price(for: model) else { return nil }
+        return cost(of: usage, price: price, uplift: uplift)
+    }
+
+    /// ``cost(of:model:uplift:)`` for a price already looked up.
+    func cost(of usage: TokenUsage?, price: ModelPrice, uplift: Double) -> Double {
         guard let usage else { return 0 }
         let input = Double(usage.inputTokens ?? 0)
         let output = Double(usage.outputTokens ?? 0)
