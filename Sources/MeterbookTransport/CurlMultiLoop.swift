@@ -48,8 +48,9 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
         let limit = curlshim_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(1, maxConnectionsPerHost))
         precondition(limit == CURLM_OK, "CURLMOPT_MAX_HOST_CONNECTIONS rejected")
         // curl's default keeps four idle connections per transfer still running: as a burst of calls ends, most of
-        // its connections would close, and the next burst would connect (and handshake) again.
-        let idle = curlshim_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, maxConnectionsPerHost))
+        // its connections would close, and the next burst would connect (and handshake) again. The cache is shared
+        // by all hosts, so it holds a full per-host pool for a few hosts.
+        let idle = curlshim_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 4 * max(1, maxConnectionsPerHost))
         precondition(idle == CURLM_OK, "CURLMOPT_MAXCONNECTS rejected")
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeup = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))

@@ -14,7 +14,7 @@ public final class CurlTransport: Sendable {
 
     /// - Parameter maxConnectionsPerHost: Connections open at once to one host; further
     ///   transfers to that host wait for a free connection (or share one over HTTP/2).
-    ///   Up to this many idle connections (over all hosts) stay open for reuse.
+    ///   Up to four times this many idle connections (over all hosts) stay open for reuse.
     public init(maxConnectionsPerHost: Int = 64) {
         _ = CurlGlobal.initResult
         loop = CurlMultiLoop(maxConnectionsPerHost: maxConnectionsPerHost)
