@@ -168,8 +168,10 @@ public final class RecordingProxy: Sendable {
             maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes)
         return Application(
             router: router,
-            server: .http1(configuration: HTTP1Channel.Configuration(
-                additionalChannelHandlers: [ClientHangUpWatcher()], idleTimeout: .seconds(120), httpDecoderConfiguration: decoder)),
+            server: HTTPServerBuilder { responder in
+                EventLoopBoundChannel(base: HTTP1Channel(responder: responder, configuration: HTTP1Channel.Configuration(
+                    additionalChannelHandlers: [ClientHangUpWatcher()], idleTimeout: .seconds(120), httpDecoderConfiguration: decoder)))
+            },
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in signal.succeed(port: channel.localAddress?.port ?? 0) },
             logger: logger
