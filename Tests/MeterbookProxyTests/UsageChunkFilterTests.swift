@@ -58,4 +58,23 @@ import Testing
         let cutUsage = run(Self.usage, splitAt: [10])
         #expect(cutUsage.output.isEmpty && cutUsage.removed == 1)
     }
+
+    @Test func aLongStreamInRandomPiecesLosesOnlyItsUsageChunk() {
+        var generator = SystemRandomNumberGenerator()
+        let endings = ["\n", "\r\n", "\r"]
+        for round in 0..<200 {
+            let ending = endings[round % 3]
+            var kept = ": comment" + ending + ending
+            for index in 0..<20 {
+                kept += #"data: {"id":"c1","choices":[{"index":0,"delta":{"content":"w\#(index) "}}],"usage":null}"# + ending + ending
+            }
+            let input = kept + Self.usage + ending + ending + Self.done + ending + ending
+            let expected = kept + Self.done + ending + ending
+            let count = input.utf8.count
+            let cuts = (0..<Int.random(in: 1...30, using: &generator)).map { _ in Int.random(in: 0...count, using: &generator) }.sorted()
+            let result = run(input, splitAt: cuts)
+            #expect(result.output == Data(expected.utf8), "cuts \(cuts), ending \(ending.utf8.map { $0 })")
+            #expect(result.removed == 1)
+        }
+    }
 }

@@ -19,42 +19,51 @@ struct UsageChunkFilter: Sendable {
     private(set) var removed = 0
 
     /// Takes a chunk from upstream; returns the bytes that can go to the client now.
+    ///
+    /// Bytes are copied by the run, not one at a time: each complete event is a slice of the chunk (after any
+    /// held start of it from earlier chunks), and only the tail of an unfinished event is held back.
     mutating func feed(_ chunk: Data) -> Data {
         var output = Data()
-        chunk.withUnsafeBytes { raw in
-            for byte in raw { take(byte, into: &output) }
+        chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var eventStart = 0
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if lfMayFollow {
+                    lfMayFollow = false
+                    if byte == Self.lf {
+                        // The LF of the last event's CRLF blank line.
+                        if !lastEventRemoved { output.append(byte) }
+                        index += 1
+                        eventStart = index
+                        continue
+                    }
+                }
+                guard byte == Self.lf || byte == Self.cr else {
+                    lastWasCR = false
+                    lineIsEmpty = false
+                    index += 1
+                    continue
+                }
+                if byte == Self.lf, lastWasCR {
+                    // The LF of a CRLF: the CR already ended the line.
+                    lastWasCR = false
+                } else if lineIsEmpty {
+                    // A blank line: the event is complete.
+                    completeEvent(UnsafeBufferPointer(rebasing: bytes[eventStart...index]), into: &output)
+                    eventStart = index + 1
+                    lfMayFollow = byte == Self.cr
+                    lastWasCR = false
+                } else {
+                    lineIsEmpty = true
+                    lastWasCR = byte == Self.cr
+                }
+                index += 1
+            }
+            if eventStart < bytes.count { event.append(contentsOf: bytes[eventStart...]) }
         }
         return output
-    }
-
-    private mutating func take(_ byte: UInt8, into output: inout Data) {
-        if lfMayFollow {
-            lfMayFollow = false
-            if byte == Self.lf {
-                if !lastEventRemoved { output.append(byte) }
-                return
-            }
-        }
-        event.append(byte)
-        if byte == Self.lf, lastWasCR {
-            // The LF of a CRLF: the CR already ended the line.
-            lastWasCR = false
-            return
-        }
-        guard byte == Self.lf || byte == Self.cr else {
-            lastWasCR = false
-            lineIsEmpty = false
-            return
-        }
-        if lineIsEmpty {
-            // A blank line: the event is complete.
-            completeEvent(into: &output)
-            lfMayFollow = byte == Self.cr
-            lastWasCR = false
-        } else {
-            lineIsEmpty = true
-            lastWasCR = byte == Self.cr
-        }
     }
 
     /// The stream ended: what is left (an event without its blank line) goes out as it came, unless it is
@@ -63,26 +72,30 @@ struct UsageChunkFilter: Sendable {
         lfMayFollow = false
         guard !event.isEmpty else { return Data() }
         var output = Data()
-        completeEvent(into: &output)
+        completeEvent(UnsafeBufferPointer(start: nil, count: 0), into: &output)
         return output
     }
 
     /// Whether a `"usage"` key in the bytes is followed by anything but `null`.
     static func hasNonNullUsage(_ bytes: [UInt8]) -> Bool {
-        let key: [UInt8] = Array(#""usage""#.utf8)
-        let null: [UInt8] = Array("null".utf8)
-        func matches(_ pattern: [UInt8], at start: Int) -> Bool {
-            guard start + pattern.count <= bytes.count else { return false }
-            for offset in 0..<pattern.count where bytes[start + offset] != pattern[offset] { return false }
+        bytes.withUnsafeBufferPointer(hasNonNullUsage)
+    }
+
+    static func hasNonNullUsage(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let key: StaticString = #""usage""#
+        let null: StaticString = "null"
+        func matches(_ pattern: StaticString, at start: Int) -> Bool {
+            guard start + pattern.utf8CodeUnitCount <= bytes.count else { return false }
+            for offset in 0..<pattern.utf8CodeUnitCount where bytes[start + offset] != pattern.utf8Start[offset] { return false }
             return true
         }
         var index = 0
-        while index + key.count <= bytes.count {
-            guard matches(key, at: index) else {
+        while index + key.utf8CodeUnitCount <= bytes.count {
+            guard bytes[index] == UInt8(ascii: "\""), matches(key, at: index) else {
                 index += 1
                 continue
             }
-            var cursor = index + key.count
+            var cursor = index + key.utf8CodeUnitCount
             while cursor < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 || bytes[cursor] == UInt8(ascii: ":") { cursor += 1 }
             if !matches(null, at: cursor) { return true }
             index = cursor
@@ -90,15 +103,19 @@ struct UsageChunkFilter: Sendable {
         return false
     }
 
-    private mutating func completeEvent(into output: inout Data) {
+    /// Ends the event made of the held bytes followed by `last`, the rest of it in the current chunk.
+    private mutating func completeEvent(_ last: UnsafeBufferPointer<UInt8>, into output: inout Data) {
         defer {
             event.removeAll(keepingCapacity: true)
             lineIsEmpty = true
         }
-        let bytes = Data(event)
+        if !event.isEmpty { event.append(contentsOf: last) }
+        let whole = event.isEmpty ? last : nil
         // Most events carry no usage at all, or `"usage":null`: pass them without parsing.
-        if Self.hasNonNullUsage(event) {
+        let mayBeUsage = whole.map(Self.hasNonNullUsage) ?? Self.hasNonNullUsage(event)
+        if mayBeUsage {
             var parser = SSEParser()
+            let bytes = whole.map { Data(buffer: $0) } ?? Data(event)
             let events = parser.feed(bytes) + parser.finish()
             lastEventRemoved = events.count == 1 && ChatStreamOptions.isUsageChunk(events[0])
         } else {
@@ -106,8 +123,10 @@ struct UsageChunkFilter: Sendable {
         }
         if lastEventRemoved {
             removed += 1
+        } else if let whole {
+            output.append(whole)
         } else {
-            output.append(bytes)
+            output.append(contentsOf: event)
         }
     }
 }
