@@ -56,24 +56,33 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
 
-    /// Compares two field names case-insensitively. Names are ASCII tokens, compared byte by byte without
-    /// lowercasing copies (a lookup runs for every header of every attempt); anything else falls back to
-    /// `lowercased()`.
+    /// Compares two field names case-insensitively: ASCII letters byte by byte, in place, without lowercased
+    /// copies (this runs for every header of every attempt); names with non-ASCII bytes, which are not HTTP tokens,
+    /// fall back to Unicode lowercasing.
     public static func sameName(_ a: String, _ b: String) -> Bool {
-        let left = a.utf8, right = b.utf8
-        if left.count == right.count {
-            var ascii = true
-            for (x, y) in zip(left, right) {
-                guard x < 0x80, y < 0x80 else {
-                    ascii = false
-                    break
-                }
-                if x != y, x | 0x20 != y | 0x20 || !(0x61...0x7A).contains(x | 0x20) { return false }
-            }
-            if ascii { return true }
-        } else if left.allSatisfy({ $0 < 0x80 }), right.allSatisfy({ $0 < 0x80 }) {
-            return false
+        let verdict = a.utf8.withContiguousStorageIfAvailable { left in
+            b.utf8.withContiguousStorageIfAvailable { right in asciiVerdict(left, right) }
         }
-        return a.lowercased() == b.lowercased()
+        switch verdict ?? nil {
+        case .some(.some(let same)): return same
+        case .some(.none): return a.lowercased() == b.lowercased()
+        case .none: return asciiVerdict(Array(a.utf8), Array(b.utf8)) ?? (a.lowercased() == b.lowercased())
+        }
+    }
+
+    /// Whether two ASCII names match; nil when either has a non-ASCII byte.
+    private static func asciiVerdict<Bytes: RandomAccessCollection<UInt8>>(_ left: Bytes, _ right: Bytes) -> Bool?
+    where Bytes.Index == Int {
+        if left.count == right.count {
+            for (x, y) in zip(left, right) where !sameByte(x, y) {
+                return x < 0x80 && y < 0x80 ? false : nil
+            }
+            return true
+        }
+        return left.allSatisfy({ $0 < 0x80 }) && right.allSatisfy({ $0 < 0x80 }) ? false : nil
+    }
+
+    private static func sameByte(_ x: UInt8, _ y: UInt8) -> Bool {
+        x == y || (x | 0x20 == y | 0x20 && (0x61...0x7A).contains(x | 0x20))
     }
 }

@@ -29,13 +29,13 @@ public struct RequestDescription: Sendable, Equatable {
         apiVersion = parts.apiVersion
 
         let lowered = path.lowercased()
-        if lowered.contains("/anthropic/") || lowered.hasSuffix("/anthropic") {
+        if lowered.utf8.contains("/anthropic/".utf8) || lowered.hasSuffix("/anthropic") {
             provider = host == "api.anthropic.com" ? .anthropic : .foundryAnthropic
         } else if host == "api.anthropic.com" {
             provider = .anthropic
-        } else if lowered.contains("/api/projects/") {
+        } else if lowered.utf8.contains("/api/projects/".utf8) {
             provider = .foundryOpenAI
-        } else if lowered.contains("/openai/") {
+        } else if lowered.utf8.contains("/openai/".utf8) {
             provider = .azureOpenAI
         } else if host == "api.openai.com" {
             provider = .openAI
@@ -47,7 +47,9 @@ public struct RequestDescription: Sendable, Equatable {
         var deployment: String?
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         if let index = segments.firstIndex(where: { $0.lowercased() == "deployments" }), index + 1 < segments.count {
-            deployment = String(segments[index + 1]).removingPercentEncoding
+            let segment = String(segments[index + 1])
+            // Foundation's decoding (a bridge to NSString) only for a name that has escapes.
+            deployment = segment.utf8.contains(UInt8(ascii: "%")) ? segment.removingPercentEncoding : segment
         }
         var stream = false
         if let body, let document = JSONReader(body), document.kind(document.root) == .object {
