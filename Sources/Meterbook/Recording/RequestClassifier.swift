@@ -29,13 +29,13 @@ public struct RequestDescription: Sendable, Equatable {
         apiVersion = parts.apiVersion
 
         let lowered = path.lowercased()
-        if lowered.utf8.contains("/anthropic/".utf8) || lowered.hasSuffix("/anthropic") {
+        if lowered.containsBytes("/anthropic/") || lowered.hasSuffix("/anthropic") {
             provider = host == "api.anthropic.com" ? .anthropic : .foundryAnthropic
         } else if host == "api.anthropic.com" {
             provider = .anthropic
-        } else if lowered.utf8.contains("/api/projects/".utf8) {
+        } else if lowered.containsBytes("/api/projects/") {
             provider = .foundryOpenAI
-        } else if lowered.utf8.contains("/openai/".utf8) {
+        } else if lowered.containsBytes("/openai/") {
             provider = .azureOpenAI
         } else if host == "api.openai.com" {
             provider = .openAI
@@ -49,7 +49,7 @@ public struct RequestDescription: Sendable, Equatable {
         if let index = segments.firstIndex(where: { $0.lowercased() == "deployments" }), index + 1 < segments.count {
             let segment = String(segments[index + 1])
             // Foundation's decoding (a bridge to NSString) only for a name that has escapes.
-            deployment = segment.utf8.contains(UInt8(ascii: "%")) ? segment.removingPercentEncoding : segment
+            deployment = segment.containsBytes("%") ? segment.removingPercentEncoding : segment
         }
         var stream = false
         if let body, let document = JSONReader(body), document.kind(document.root) == .object {
