@@ -14,7 +14,11 @@ import MeterbookSimulator
 /// keeps up. `shared` runs all three in this process on every core, so with an instant upstream the proxy's CPU
 /// per call is what the ratio measures.
 ///
-/// `meterbook-benchmark proxy [--layout split|shared] [--requests N] [--concurrency 1,50,200] [--only json|stream] [--meterbook PATH]`
+/// With `--baseline PATH` (split layout), a second proxy binary runs beside the first, each behind its own simulator,
+/// and every cell measures both, in alternating order, right after the same direct run: an A/B in one run, as the
+/// machine's speed drifts by tens of percent from one minute to the next.
+///
+/// `meterbook-benchmark proxy [--layout split|shared] [--requests N] [--concurrency 1,50,200] [--only json|stream] [--meterbook PATH] [--baseline PATH]`
 enum ProxyBenchmark {
     struct Sample {
         var latencyMs: Double
@@ -37,8 +41,10 @@ enum ProxyBenchmark {
         var modes = [false, true]
         var split = true
         var meterbook = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meterbook").path
+        var baseline: String?
         var options = BenchmarkArguments(
-            arguments, usage: "--requests N --concurrency N,N,... --only json|stream --layout split|shared --meterbook PATH")
+            arguments,
+            usage: "--requests N --concurrency N,N,... --only json|stream --layout split|shared --meterbook PATH --baseline PATH")
         while let argument = options.next() {
             switch argument {
             case "--requests": requestsPerRun = try options.int(for: argument)
@@ -61,6 +67,7 @@ enum ProxyBenchmark {
                 case let other: throw BenchmarkError("--layout takes split or shared (got \"\(other)\")")
                 }
             case "--meterbook": meterbook = try options.string(for: argument)
+            case "--baseline": baseline = try options.string(for: argument)
             default: throw options.unknown(argument)
             }
         }
@@ -71,7 +78,12 @@ enum ProxyBenchmark {
                 throw BenchmarkError("no meterbook binary at \(meterbook): build it (swift build -c release --product meterbook) or pass --meterbook")
             }
             guard cores >= 2 else { throw BenchmarkError("--layout split needs 2 CPUs; use --layout shared") }
+            if let baseline, !FileManager.default.isExecutableFile(atPath: baseline) {
+                throw BenchmarkError("no meterbook binary at \(baseline) (--baseline)")
+            }
             try CPUAffinity.pinThisProcess(to: [0])
+        } else if baseline != nil {
+            throw BenchmarkError("--baseline needs --layout split")
         }
         print("## Recording proxy (`meterbook-benchmark proxy --layout \(split ? "split" : "shared")`)\n")
         if split {
@@ -97,13 +109,14 @@ enum ProxyBenchmark {
         for scenario in scenarios {
             print("\n### \(scenario.title)\n")
             try await runScenario(scenario.configuration, levels: levels, modes: modes, requests: scenario.requests,
-                                  proxyProcess: split ? meterbook : nil)
+                                  proxyProcess: split ? meterbook : nil, baselineProcess: baseline)
         }
     }
 
     /// With `proxyProcess` (a `meterbook` binary), the proxy runs as that binary on CPU 1; else in this process.
+    /// With `baselineProcess`, that binary too, measured in every cell beside it.
     static func runScenario(_ simulatorConfiguration: SimulatorConfiguration, levels: [Int], modes: [Bool], requests: (Int) -> Int,
-                            proxyProcess: String?) async throws {
+                            proxyProcess: String?, baselineProcess: String? = nil) async throws {
         // Two simulators with the same seed, one reached directly and one behind the proxy: both serve the same
         // sequence of answers (the simulator's randomness follows its request count), so the runs compare alike.
         let simulator = AzureSimulator(configuration: simulatorConfiguration)
@@ -120,6 +133,16 @@ enum ProxyBenchmark {
         } else {
             proxy = try await InProcessProxy.start(database: database, upstream: upstream.baseURL)
         }
+        var baseline: (proxy: ProxyProcess, upstream: AzureSimulator)?
+        if let baselineProcess {
+            let baselineUpstream = AzureSimulator(configuration: simulatorConfiguration)
+            try await baselineUpstream.start()
+            let process = try ProxyProcess(
+                meterbook: baselineProcess, database: folder.appendingPathComponent("baseline.sqlite").path,
+                upstream: baselineUpstream.baseURL, cpus: [1])
+            baseline = (process, baselineUpstream)
+        }
+        var comparisons: [String] = []
         let client = CurlTransport(maxConnectionsPerHost: 512)
 
         print("| mode | clients | requests | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | direct TTFT p50 | proxy TTFT p50 | TTFT added | direct req/s | proxy req/s | proxy/direct | proxy CPU µs/call |")
@@ -131,14 +154,35 @@ enum ProxyBenchmark {
                     let warmUp = min(count, max(level, 100))
                     _ = try await load(client: client, base: simulator.baseURL, stream: stream, concurrency: level, total: warmUp)
                     let direct = try await load(client: client, base: simulator.baseURL, stream: stream, concurrency: level, total: count)
-                    _ = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: warmUp)
-                    let cpuBefore = proxy.cpuSeconds()
-                    let proxied = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: count)
-                    let cpuAfter = proxy.cpuSeconds()
-                    let cpuPerCall = cpuBefore.flatMap { before in
-                        cpuAfter.map { String(format: "%.0f", ($0 - before) / Double(count) * 1e6) }
-                    } ?? "–"
+                    func measure(_ proxy: any BenchmarkProxy) async throws -> (result: Result, cpuPerCall: String) {
+                        _ = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: warmUp)
+                        let cpuBefore = proxy.cpuSeconds()
+                        let result = try await load(client: client, base: proxy.baseURL, stream: stream, concurrency: level, total: count)
+                        let cpuAfter = proxy.cpuSeconds()
+                        let cpuPerCall = cpuBefore.flatMap { before in
+                            cpuAfter.map { String(format: "%.0f", ($0 - before) / Double(count) * 1e6) }
+                        } ?? "–"
+                        return (result, cpuPerCall)
+                    }
+                    // With a baseline, the two proxies take turns going first, so drift does not favour either.
+                    var baselineRun: (result: Result, cpuPerCall: String)?
+                    let baselineFirst = (comparisons.count % 2) == 0
+                    if let baseline, baselineFirst { baselineRun = try await measure(baseline.proxy) }
+                    let (proxied, cpuPerCall) = try await measure(proxy)
+                    if let baseline, !baselineFirst { baselineRun = try await measure(baseline.proxy) }
                     func f(_ value: Double) -> String { String(format: "%.2f", value) }
+                    if let baselineRun {
+                        let other = baselineRun.result
+                        func added(_ run: Result) -> String {
+                            "\(f(run.latency(0.5) - direct.latency(0.5))) / \(f(run.latency(0.99) - direct.latency(0.99)))"
+                        }
+                        func ttftAdded(_ run: Result) -> String { stream ? f(run.ttft(0.5) - direct.ttft(0.5)) : "–" }
+                        func ratio(_ run: Result) -> String { "\(Int((run.throughput / direct.throughput * 100).rounded()))%" }
+                        comparisons.append(
+                            "| \(stream ? "stream" : "json") | \(level) | \(baselineFirst ? "baseline" : "proxy") | \(added(other)) | \(added(proxied)) | "
+                                + "\(ttftAdded(other)) | \(ttftAdded(proxied)) | \(ratio(other)) | \(ratio(proxied)) | "
+                                + "\(baselineRun.cpuPerCall) | \(cpuPerCall) |")
+                    }
                     let ttft = stream
                         ? [f(direct.ttft(0.5)), f(proxied.ttft(0.5)), f(proxied.ttft(0.5) - direct.ttft(0.5))]
                         : ["–", "–", "–"]
@@ -153,9 +197,18 @@ enum ProxyBenchmark {
         } catch {
             // Never leave a proxy process behind.
             _ = await proxy.stop()
+            _ = baseline?.proxy.stop()
             throw error
         }
         print("\nRecorder: \(await proxy.stop())")
+        if let baseline {
+            print("\nBaseline (`\(baselineProcess ?? "")`) against the proxy above, measured in the same cells after the same direct run:\n")
+            print("| mode | clients | first | baseline added p50 / p99 ms | proxy added p50 / p99 ms | baseline TTFT added | proxy TTFT added | baseline proxy/direct | proxy proxy/direct | baseline CPU µs/call | proxy CPU µs/call |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|")
+            comparisons.forEach { print($0) }
+            print("\nBaseline recorder: \(baseline.proxy.stop())")
+            await baseline.upstream.stop()
+        }
         await simulator.stop()
         await upstream.stop()
     }
