@@ -37,8 +37,9 @@ struct RequestURL: Equatable {
     /// The hand split, or nil when the URL is not of the plain kind it handles.
     static func plain(_ url: String) -> RequestURL? {
         let bytes = Array(url.utf8)
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
-              bytes[0].isASCIILetter, bytes[..<colon].allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }),
+        // A scheme (RFC 3986: a letter, then letters, digits, "+", "-" or "."), then "://".
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0, bytes[0].isASCIILetter,
+              bytes[..<colon].allSatisfy(\.isSchemeByte),
               bytes.count > colon + 2, bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/")
         else { return nil }
         // No escapes, fragments, user info, IPv6 literals or characters URLComponents would reject.
@@ -59,8 +60,7 @@ struct RequestURL: Equatable {
             hostEnd = portColon
         }
         let host = bytes[authorityStart..<hostEnd]
-        guard !host.isEmpty, host.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") })
-        else { return nil }
+        guard !host.isEmpty, host.allSatisfy(\.isHostNameByte) else { return nil }
 
         let queryMark = bytes[authorityEnd...].firstIndex(of: UInt8(ascii: "?"))
         let path = bytes[authorityEnd..<(queryMark ?? bytes.count)]
@@ -82,6 +82,8 @@ struct RequestURL: Equatable {
 private extension UInt8 {
     var isASCIILetter: Bool { (self >= 0x41 && self <= 0x5A) || (self >= 0x61 && self <= 0x7A) }
     var isASCIIDigit: Bool { self >= 0x30 && self <= 0x39 }
+    var isSchemeByte: Bool { isASCIILetter || isASCIIDigit || self == UInt8(ascii: "+") || self == UInt8(ascii: "-") || self == UInt8(ascii: ".") }
+    var isHostNameByte: Bool { isASCIILetter || isASCIIDigit || self == UInt8(ascii: ".") || self == UInt8(ascii: "-") }
 
     /// Unreserved and sub-delimiter characters, `/`, `:`, `?`, `=` and `&`: no `%`, `#`, `@`, brackets, spaces or controls.
     var isPlainURLByte: Bool {
