@@ -56,10 +56,10 @@ struct JSONReader {
     /// is not an object or has no such member.
     func member(_ key: String, of span: Span) -> Span? {
         guard kind(span) == .object else { return nil }
-        let wanted = Array(key.utf8)
+        let wanted = [Array(key.utf8)]
         var found: Span?
         forEachMember(of: span) { name, value in
-            if matches(name, wanted) { found = value }
+            if index(of: name, in: wanted) != nil { found = value }
         }
         return found
     }
@@ -71,7 +71,7 @@ struct JSONReader {
         guard kind(span) == .object else { return found }
         let wanted = keys.map { Array($0.utf8) }
         forEachMember(of: span) { name, value in
-            if let index = wanted.firstIndex(where: { matches(name, $0) }) { found[index] = value }
+            if let index = index(of: name, in: wanted) { found[index] = value }
         }
         return found
     }
@@ -217,10 +217,20 @@ struct JSONReader {
         }
     }
 
-    /// Compares a member name's raw bytes with a key; an escaped name is decoded first.
-    private func matches(_ name: Span, _ key: [UInt8]) -> Bool {
-        if !bytes[name].contains(UInt8(ascii: "\\")) { return bytes[name].elementsEqual(key) }
-        return string(name.lowerBound - 1..<name.upperBound + 1).map { Array($0.utf8) == key } ?? false
+    /// Which of `keys` a member name is: its raw bytes compared with each key of the same length, or, for a name
+    /// with escapes, its decoded text. Runs for every member of every stream event.
+    private func index(of name: Span, in keys: [[UInt8]]) -> Int? {
+        if bytes[name].contains(UInt8(ascii: "\\")) {
+            guard let decoded = string(name.lowerBound - 1..<name.upperBound + 1) else { return nil }
+            return keys.firstIndex(of: Array(decoded.utf8))
+        }
+        return bytes.withUnsafeBufferPointer { all in
+            keys.firstIndex { key in
+                guard key.count == name.count else { return false }
+                if key.isEmpty { return true }
+                return key.withUnsafeBufferPointer { key in memcmp(all.baseAddress! + name.lowerBound, key.baseAddress!, key.count) == 0 }
+            }
+        }
     }
 
     private func skipWhitespace(from start: Int) -> Int {

@@ -62,6 +62,13 @@ import Testing
         #expect(foundation["model"] as? String == "b")
     }
 
+    @Test func emptyAndPrefixKeysMatchOnlyThemselves() throws {
+        let reader = try #require(JSONReader(#"{"":1,"mod":2,"model":3,"models":4}"#))
+        #expect(reader.text(try #require(reader.member("", of: reader.root))) == "1")
+        let fields = reader.members(["model", "mod", "", "mode"], of: reader.root)
+        #expect(fields.map { $0.map(reader.text) } == ["3", "2", "1", nil])
+    }
+
     @Test func dictionariesAreWhatJSONSerializationGives() throws {
         let objects = [
             #"{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":null},"completion_tokens_details":{"reasoning_tokens":0,"accepted_prediction_tokens":0}}"#,
