@@ -65,18 +65,19 @@ enum ForwardedHeaders {
         var fields = HTTPFields()
         fields.reserveCapacity(headers.fields.count)
         for field in headers {
-            // Compared without a lowercased copy of every name: this runs for every header of every call.
-            if hopByHopList.contains(where: { HTTPHeaders.sameName($0, field.name) }),
-               !(keepContentLength && HTTPHeaders.sameName(field.name, "content-length")) {
-                continue
+            // Only a name as long as one of those dropped is lowercased and looked up: this runs for every header of
+            // every call, and most names (ids, rate limits, content type) have other lengths.
+            if droppedNameLengths.contains(field.name.utf8.count) {
+                let name = field.name.lowercased()
+                if hopByHop.contains(name), !(keepContentLength && name == "content-length") { continue }
+                // Hummingbird sets its own Date.
+                if name == "date" { continue }
             }
-            // Hummingbird sets its own Date.
-            if HTTPHeaders.sameName(field.name, "date") { continue }
             guard let fieldName = HTTPField.Name(field.name) else { continue }
             fields.append(HTTPField(name: fieldName, value: field.value))
         }
         return fields
     }
 
-    private static let hopByHopList = Array(hopByHop)
+    private static let droppedNameLengths = Set((hopByHop.map(\.utf8.count)) + ["date".utf8.count])
 }
