@@ -89,12 +89,18 @@ static inline CURLMcode curlshim_multi_setopt_timer_function(CURLM *multi, curl_
 // MARK: epoll, for curl_multi_socket_action
 // struct epoll_event is packed on x86_64; these keep it on the C side.
 
-/// Watches `fd` for `events` (EPOLLIN/EPOLLOUT), adding or changing its registration.
-static inline int curlshim_epoll_watch(int epfd, int fd, uint32_t events) {
+/// Watches `fd` for `events` (EPOLLIN/EPOLLOUT), adding or changing its registration. `registered` says which
+/// to try first (the caller's belief); the other is tried when the kernel disagrees.
+static inline int curlshim_epoll_watch(int epfd, int fd, uint32_t events, int registered) {
     struct epoll_event event = { .events = events, .data = { .fd = fd } };
-    if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event) == 0) return 0;
-    if (errno != ENOENT) return -1;
-    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event);
+    if (registered) {
+        if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event) == 0) return 0;
+        if (errno != ENOENT) return -1;
+        return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event);
+    }
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event) == 0) return 0;
+    if (errno != EEXIST) return -1;
+    return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event);
 }
 
 /// Stops watching `fd`; a descriptor already closed has left the set by itself.

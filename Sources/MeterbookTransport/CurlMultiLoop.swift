@@ -11,7 +11,7 @@ import Foundation
 /// The thread waits in epoll and hands curl only the sockets that are ready
 /// (`curl_multi_socket_action`). `curl_multi_poll` and `curl_multi_perform` visit every
 /// transfer on every wake-up, which with hundreds of open streams was a fifth of a proxy's CPU.
-final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShuttingDown` and `isClosed` are guarded by `lock`; `transfers`, `idsByHandle` and `timerDeadline` are touched only on the curl thread
+final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShuttingDown` and `isClosed` are guarded by `lock`; `transfers`, `idsByHandle`, `timerDeadline` and `watchedSockets` are touched only on the curl thread
     private enum Command {
         case add(CurlTransfer)
         case cancel(UInt64)
@@ -35,6 +35,8 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
     private var idsByHandle: [UnsafeMutableRawPointer: UInt64] = [:]
     /// When curl wants `CURL_SOCKET_TIMEOUT` (uptime nanoseconds); nil when it has no timer.
     private var timerDeadline: UInt64?
+    /// Sockets registered in epoll, as far as the socket callback knows.
+    private var watchedSockets: Set<Int32> = []
 
     init(maxConnectionsPerHost: Int) {
         guard let multi = curl_multi_init() else {
@@ -56,7 +58,7 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
         wakeup = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         // Only fails when the process is out of descriptors or memory.
         precondition(epoll >= 0 && wakeup >= 0, "could not create the transport's epoll or eventfd: \(String(cString: strerror(errno)))")
-        precondition(curlshim_epoll_watch(epoll, wakeup, UInt32(EPOLLIN.rawValue)) == 0, "could not watch the transport's eventfd")
+        precondition(curlshim_epoll_watch(epoll, wakeup, UInt32(EPOLLIN.rawValue), 0) == 0, "could not watch the transport's eventfd")
     }
 
     /// Starts the curl thread; it keeps this loop alive until `shutdown()` and the last transfer.
@@ -177,13 +179,17 @@ final class CurlMultiLoop: @unchecked Sendable { // `commands`, `nextID`, `isShu
         let loop = Unmanaged<CurlMultiLoop>.fromOpaque(context).takeUnretainedValue()
         switch what {
         case CURL_POLL_REMOVE:
+            loop.watchedSockets.remove(socket)
             curlshim_epoll_forget(loop.epoll, socket)
         default:
             var events: UInt32 = 0
             if what & CURL_POLL_IN != 0 { events |= UInt32(EPOLLIN.rawValue) }
             if what & CURL_POLL_OUT != 0 { events |= UInt32(EPOLLOUT.rawValue) }
+            // Adding a socket curl reuses after a REMOVE, or changing one it is still using, each in one call; the
+            // shim still tries the other when the set disagrees (a socket closed and its number reused).
+            let registered = !loop.watchedSockets.insert(socket).inserted
             // A failed watch leaves the transfer to its timeout; nothing better can be done from here.
-            _ = curlshim_epoll_watch(loop.epoll, socket, events)
+            _ = curlshim_epoll_watch(loop.epoll, socket, events, registered ? 1 : 0)
         }
         return 0
     }
