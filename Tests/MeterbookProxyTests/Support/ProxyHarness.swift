@@ -43,7 +43,16 @@ final class ProxyHarness: Sendable {
     var url: String { proxy.baseURL }
 
     /// Every recorded attempt, once all queued rows are written.
+    ///
+    /// A client can hold the whole answer a moment before the proxy records the attempt (a body with
+    /// Content-Length is complete before upstream's transfer has ended), so this first waits (bounded) until no
+    /// request is being forwarded.
     func rows() async throws -> [AttemptRecord] {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(5))
+        while !proxy.metricsText().contains("meterbook_proxy_in_flight 0.0"), clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         await recorder.flush()
         return try store.allAttempts()
     }
