@@ -1,5 +1,6 @@
 import Foundation
 import Meterbook
+import MeterbookSimulator
 
 /// Deterministic synthetic traffic for the reports benchmark: calls spread over `days` UTC days and
 /// `deployments` deployments (Azure OpenAI and Claude on Foundry), with retries after 429 and 5xx, streams,
@@ -17,13 +18,13 @@ struct AttemptGenerator {
     let firstDay: UTCDay
     let days: Int
     let deployments: [Deployment]
-    private var random: SplitMix64
+    private var random: SeededGenerator
     private let policy = CostPolicy.builtin
 
     init(firstDay: UTCDay, days: Int, deploymentCount: Int, seed: UInt64 = 42) {
         self.firstDay = firstDay
         self.days = days
-        random = SplitMix64(seed: seed)
+        random = SeededGenerator(seed: seed)
         let models: [(String, String?, Provider, APIKind)] = [
             ("gpt-4o", "gpt-4o-2024-11-20", .azureOpenAI, .chatCompletions),
             ("gpt-4o-mini", "gpt-4o-mini-2024-07-18", .azureOpenAI, .chatCompletions),
@@ -208,23 +209,6 @@ struct AttemptGenerator {
             value /= 62
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-/// A fast, seedable generator (Vigna's SplitMix64): same seed, same database.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

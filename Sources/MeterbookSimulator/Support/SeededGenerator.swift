@@ -2,10 +2,11 @@
 ///
 /// Every random choice the simulator makes comes from one of these, derived from the configured
 /// seed and the attempt number, so the same seed and the same request order give the same bytes.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
+/// The benchmarks' and tests' generated data use it too.
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         self.state = seed
     }
 
@@ -18,7 +19,7 @@ struct SeededGenerator: RandomNumberGenerator, Sendable {
         self.state = state
     }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return SeededGenerator.mix(state)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MeterbookSimulator
 import MeterbookTestSupport
 import Testing
 @testable import Meterbook
@@ -13,7 +14,7 @@ import Testing
     /// 40 copies of the seed's attempts (some 900 rows, 30 blocks), times shuffled within the three days so ids and time
     /// disagree, with messages that CSV must quote and neutralise.
     static func seed() throws -> SeededDatabase {
-        var generator = SplitMix(state: 7)
+        var generator = SeededGenerator(seed: 7)
         let messages = ["plain", "with, comma", "say \"hi\"", "=1+2", "line\r\nbreak", "ünïcödé ✓"]
         var attempts: [AttemptRecord] = []
         for copy in 0..<40 {
@@ -104,17 +105,5 @@ import Testing
             }
             #expect(chunks == 1)
         }
-    }
-}
-
-/// Deterministic times for the seed.
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
