@@ -25,19 +25,15 @@ enum DayWriter {
             var written = try store.read { db -> Written in
                 // Up to five IDs per attempt; most have three or four.
                 var written = Written(filter: IDFilter(capacity: max(1, expectedRows) * 4), rollup: DayRollup(day: day))
-                let bounds = try Row.fetchOne(db, sql: "SELECT min(id) AS first, max(id) AS last FROM requests WHERE started_at >= ? AND started_at < ?",
-                                              arguments: [day.startMs, day.endMs])
-                guard let first = bounds?["first"] as Int64?, let last = bounds?["last"] as Int64? else { return written }
+                let range = day.startMs..<day.endMs
+                guard let (first, last) = try DatabaseSource.idBounds(db, range) else { return written }
                 let sink = ByteSink { chunk in try writer.write(chunk) }
                 var encoder = NDJSONRowEncoder()
                 let columns = AttemptExport.columns
                 try encoder.begin(columns: columns, sink: sink)
-                // The day's ids form a tight interval: reading it in rowid order walks the table's pages once.
-                let statement = try db.makeStatement(sql: """
-                    SELECT \(columns.joined(separator: ", ")) FROM requests NOT INDEXED
-                    WHERE id BETWEEN ? AND ? AND started_at >= ? AND started_at < ? ORDER BY id
-                    """)
-                try statement.setArguments([first, last, day.startMs, day.endMs])
+                let scope = DatabaseSource.scope(range, AttemptFilter())
+                let statement = try DatabaseSource.idScan(db, columns: columns, scopeSQL: scope.sql)
+                try statement.setArguments(DatabaseSource.idScanArguments(first...last, scope.arguments))
                 let summary = SummaryColumns(columns)
                 let rows = try DatabaseSource.writeRows(statement, db: db, columns: columns, encoder: &encoder, sink: sink) { handle in
                     summary.add(handle, to: &written)

@@ -76,16 +76,13 @@ extension DatabaseSource {
                 waited = true
                 guard let plan = blocks.ready() else { return }
                 let scope = Self.scope(range, filter)
-                let statement = try db.makeStatement(sql: """
-                    SELECT \(columns.joined(separator: ", ")) FROM requests NOT INDEXED
-                    WHERE id BETWEEN ? AND ? AND \(scope.sql) ORDER BY id
-                    """)
+                let statement = try Self.idScan(db, columns: columns, scopeSQL: scope.sql)
                 let output = ByteSink()
                 var encoder = encoder
                 while let block = blocks.claim() {
                     let ids = plan.ids(of: block)
                     do {
-                        try statement.setArguments([ids.lowerBound, ids.upperBound] + scope.arguments)
+                        try statement.setArguments(Self.idScanArguments(ids, scope.arguments))
                         let rows = try Self.writeRows(statement, db: db, columns: columns, encoder: &encoder, sink: output)
                         blocks.finish(block, bytes: try output.takeCollected(), rows: rows)
                     } catch {
