@@ -14,18 +14,6 @@ struct RequestURL: Equatable {
     var path: String?
     var apiVersion: String?
 
-    init(_ url: String) {
-        self = Self.plain(url) ?? Self.components(url)
-    }
-
-    init(scheme: String?, host: String?, port: Int?, path: String?, apiVersion: String?) {
-        self.scheme = scheme
-        self.host = host
-        self.port = port
-        self.path = path
-        self.apiVersion = apiVersion
-    }
-
     /// Through `URLComponents`: nil parts when it cannot parse the URL.
     static func components(_ url: String) -> RequestURL {
         let components = URLComponents(string: url)
@@ -76,6 +64,13 @@ struct RequestURL: Equatable {
         return RequestURL(
             scheme: String(decoding: bytes[..<colon], as: UTF8.self), host: String(decoding: host, as: UTF8.self), port: port,
             path: String(decoding: path, as: UTF8.self), apiVersion: apiVersion)
+    }
+}
+
+extension RequestURL {
+    // In an extension, so the struct keeps its memberwise initializer.
+    init(_ url: String) {
+        self = Self.plain(url) ?? Self.components(url)
     }
 }
 
